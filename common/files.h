@@ -1,0 +1,30 @@
+// common/files.h -- small file helpers shared by the loaders and writers.
+//
+// Every writer in the project goes through write_file_atomic(): the bytes go to
+// "path.tmp", which is then renamed over "path", so an interrupted write never leaves
+// a half-written checkpoint, image or metrics file behind.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace common {
+
+bool file_exists(const std::string& path);
+// Whole file as bytes; throws common::Error "cannot open PATH: REASON".
+std::vector<uint8_t> read_file_bytes(const std::string& path);
+std::string read_file_text(const std::string& path);
+// Creates the parent directory if needed, writes path.tmp, renames it to path.
+void write_file_atomic(const std::string& path, const void* data, size_t size);
+void write_file_atomic(const std::string& path, const std::string& text);
+// mkdir -p; throws common::Error on failure.
+void make_dirs(const std::string& dir);
+// "a/b" + "c.png" -> "a/b/c.png"
+std::string join_path(const std::string& dir, const std::string& name);
+
+// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as used by PNG and by our
+// checkpoints. Pass the previous value as `crc` to continue a running checksum.
+uint32_t crc32(const void* data, size_t size, uint32_t crc = 0);
+
+}  // namespace common

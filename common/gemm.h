@@ -1,0 +1,35 @@
+// common/gemm.h -- the one fast kernel: general matrix multiply.
+//
+//   C = alpha * op(A) * op(B) + beta * C        op(X) = X or X^T
+//
+// All matrices are row-major (see tensor.h). op(A) is (M, K), op(B) is (K, N), C is (M, N).
+// lda/ldb/ldc are the row strides (leading dimensions) of the matrices as stored:
+//   A stored (M, K) with lda >= K when trans_a is false, (K, M) with lda >= M when true;
+//   B stored (K, N) with ldb >= N when trans_b is false, (N, K) with ldb >= K when true;
+//   C stored (M, N) with ldc >= N.
+// beta == 0 means "overwrite C": its old contents are never read, so C may hold NaN.
+//
+// Fully connected layers, convolutions (through im2col), RNN/LSTM gates and attention
+// all reduce to this call, so this is the one place where performance engineering lives.
+// It is cache-blocked, packs panels of A and B into contiguous buffers, runs a
+// register-tiled micro-kernel written in portable C++ (the compiler vectorises it), and
+// splits the work over common's thread pool. The split depends only on the problem size
+// and the thread count, and every element of C is summed in the same order whatever the
+// number of threads, so 1 and 2 threads give bitwise-identical results.
+#pragma once
+
+#include <cstdint>
+
+namespace common {
+
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+          int64_t ldc);
+
+// The textbook triple loop, accumulating in double. Slow and obviously correct: the
+// tests compare gemm() against it.
+void gemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                    const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                    float* C, int64_t ldc);
+
+}  // namespace common

@@ -1,0 +1,32 @@
+// common/thread_pool.h -- one persistent pool of worker threads for the whole program.
+//
+// Programs call set_num_threads(n) once (from --threads); every parallel loop in the
+// project then goes through parallel_for(). With 1 thread everything runs inline on
+// the calling thread. Idle workers sleep on a condition variable (no busy-waiting).
+//
+// Determinism: parallel_for splits [begin, end) into contiguous chunks whose
+// boundaries depend only on the range, the grain and the thread count, never on
+// timing. A nested parallel_for (called from inside a worker) runs inline.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace common {
+
+// Sets the number of threads used by parallel_for (n <= 0: the hardware's count).
+void set_num_threads(int n);
+int num_threads();
+int hardware_threads();
+
+// Calls fn(chunk_begin, chunk_end) over disjoint chunks covering [begin, end), in
+// parallel. Chunks hold at least `grain` items (except possibly the last); at most
+// num_threads() chunks are made. Returns when all chunks are done.
+void parallel_for(int64_t begin, int64_t end, int64_t grain,
+                  const std::function<void(int64_t, int64_t)>& fn);
+
+// Calls fn(t) for t = 0 .. n_tasks-1, spread over the pool (task t on a fixed thread
+// for a given thread count). The building block under parallel_for and gemm.
+void parallel_tasks(int n_tasks, const std::function<void(int)>& fn);
+
+}  // namespace common
