@@ -22,8 +22,6 @@ namespace common {
 // ---------------------------------------------------------------------------
 // Locations
 
-// The data directory compiled in at build time (the repository's data/).
-std::string default_data_dir();
 // DATA_DIR/NAME/FILE, or throws "…/FILE not found: run scripts/get_data.sh NAME".
 std::string require_data_file(const std::string& data_dir, const std::string& name,
                               const std::string& file);

@@ -70,6 +70,18 @@ std::string join_path(const std::string& dir, const std::string& name) {
   return (std::filesystem::path(dir) / name).string();
 }
 
+#ifndef AIJ_DATA_DIR
+#define AIJ_DATA_DIR "data"
+#endif
+#ifndef AIJ_SOURCE_DIR
+#define AIJ_SOURCE_DIR "."
+#endif
+
+std::string default_data_dir() { return AIJ_DATA_DIR; }
+std::string default_out_dir(const std::string& phase) {
+  return join_path(join_path(AIJ_SOURCE_DIR, "out"), phase);
+}
+
 // Table-driven CRC-32: crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8), pre- and
 // post-inverted, reflected polynomial 0xEDB88320.
 static const std::array<uint32_t, 256>& crc_table() {

@@ -23,6 +23,11 @@ void make_dirs(const std::string& dir);
 // "a/b" + "c.png" -> "a/b/c.png"
 std::string join_path(const std::string& dir, const std::string& name);
 
+// The repository's data/ and out/PHASE directories, recorded at build time; the
+// defaults of --data-dir and --out-dir.
+std::string default_data_dir();
+std::string default_out_dir(const std::string& phase);
+
 // CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as used by PNG and by our
 // checkpoints. Pass the previous value as `crc` to continue a running checksum.
 uint32_t crc32(const void* data, size_t size, uint32_t crc = 0);
