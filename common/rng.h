@@ -13,6 +13,7 @@
 //   categorical(p)   index i with probability p[i] / sum(p) (inverse CDF)
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>

@@ -20,7 +20,7 @@ int num_threads();
 int hardware_threads();
 
 // Calls fn(chunk_begin, chunk_end) over disjoint chunks covering [begin, end), in
-// parallel. Chunks hold at least `grain` items (except possibly the last); at most
+// parallel. Chunks hold at least `grain` items (unless the whole range is smaller); at most
 // num_threads() chunks are made. Returns when all chunks are done.
 void parallel_for(int64_t begin, int64_t end, int64_t grain,
                   const std::function<void(int64_t, int64_t)>& fn);

@@ -1,1 +1,113 @@
+// Tests for the thread pool: coverage, determinism of the split, nesting.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "thread_pool.h"
+
+namespace {
+
+struct RestoreThreads {
+  ~RestoreThreads() { common::set_num_threads(0); }
+};
+
+std::vector<std::pair<int64_t, int64_t>> chunks_of(int64_t begin, int64_t end, int64_t grain) {
+  std::mutex m;
+  std::vector<std::pair<int64_t, int64_t>> chunks;
+  common::parallel_for(begin, end, grain, [&](int64_t lo, int64_t hi) {
+    std::lock_guard<std::mutex> lock(m);
+    chunks.emplace_back(lo, hi);
+  });
+  std::sort(chunks.begin(), chunks.end());
+  return chunks;
+}
+
+}  // namespace
+
+TEST(ThreadPool, EveryIndexVisitedExactlyOnce) {
+  RestoreThreads restore;
+  for (int threads : {1, 2, 3}) {
+    common::set_num_threads(threads);
+    EXPECT_EQ(common::num_threads(), threads);
+    for (int64_t n : {0, 1, 2, 7, 100, 1001}) {
+      std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+      common::parallel_for(0, n, 3, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) hits[static_cast<size_t>(i)]++;
+      });
+      for (auto& h : hits) EXPECT_EQ(h.load(), 1);
+    }
+  }
+}
+
+TEST(ThreadPool, PartitionDependsOnlyOnSizeGrainAndThreads) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  const auto first = chunks_of(5, 1005, 10);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(chunks_of(5, 1005, 10), first);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].first, 5);
+  EXPECT_EQ(first[0].second, 505);
+  // A grain larger than half the range means one chunk.
+  EXPECT_EQ(chunks_of(0, 10, 8).size(), 1u);
+}
+
+TEST(ThreadPool, OneThreadRunsInlineOnTheCaller) {
+  RestoreThreads restore;
+  common::set_num_threads(1);
+  const auto caller = std::this_thread::get_id();
+  common::parallel_for(0, 100, 1, [&](int64_t, int64_t) {
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+  });
+}
+
+TEST(ThreadPool, TwoThreadsReallyUseTwoThreads) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  common::parallel_tasks(2, [&](int) {
+    std::lock_guard<std::mutex> lock(m);
+    ids.insert(std::this_thread::get_id());
+  });
+  EXPECT_EQ(ids.size(), 2u);
+}
+
+TEST(ThreadPool, NestedParallelForRunsInline) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  std::atomic<int64_t> total{0};
+  common::parallel_for(0, 4, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      common::parallel_for(0, 10, 1, [&](int64_t a, int64_t b) { total += b - a; });
+    }
+  });
+  EXPECT_EQ(total.load(), 40);
+}
+
+TEST(ThreadPool, ManySmallJobsInARow) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  int64_t sum = 0;
+  for (int job = 0; job < 20000; ++job) {
+    std::atomic<int64_t> s{0};
+    common::parallel_tasks(2, [&](int t) { s += t + 1; });
+    sum += s;
+  }
+  EXPECT_EQ(sum, 20000 * 3);
+}
+
+TEST(ThreadPool, ResizingThePool) {
+  RestoreThreads restore;
+  for (int i = 0; i < 20; ++i) {
+    common::set_num_threads(1 + i % 3);
+    std::atomic<int> n{0};
+    common::parallel_tasks(5, [&](int) { n++; });
+    EXPECT_EQ(n.load(), 5);
+  }
+}
