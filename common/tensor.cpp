@@ -2,6 +2,7 @@
 #include "tensor.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "error.h"
 
@@ -13,6 +14,7 @@ static int64_t element_count(const std::vector<int64_t>& shape) {
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0) throw Error("tensor dimension must be >= 0, got " + std::to_string(d));
+    if (d > 0 && n > INT64_MAX / d) throw Error("tensor shape too large (overflows 64 bits)");
     n *= d;
   }
   return n;

@@ -83,11 +83,11 @@ int main(int argc, char** argv) {
       }
     }
     std::vector<Shape> shapes = {
-        {"128", 128, 128, 128},
-        {"256", 256, 256, 256},
-        {"512", 512, 512, 512},
-        {"1024", 1024, 1024, 1024},
-        {"2048", 2048, 2048, 2048},
+        {"128", 128, 128, 128, false, false, "square"},
+        {"256", 256, 256, 256, false, false, "square"},
+        {"512", 512, 512, 512, false, false, "square"},
+        {"1024", 1024, 1024, 1024, false, false, "square"},
+        {"2048", 2048, 2048, 2048, false, false, "square"},
         {"lenet_c1_im2col", 50176, 6, 25, false, false, "LeNet C1 forward, batch 64: (N*28*28, 25) x (25, 6)"},
         {"lenet_c3_im2col", 6400, 16, 150, false, false, "LeNet C3 forward, batch 64: (N*10*10, 150) x (150, 16)"},
         {"mlp_fc1_backward_w", 256, 784, 64, true, false, "MLP dW1 = dY^T X, batch 64"},
