@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <list>
 #include <string>
 #include <utility>
 #include <variant>
@@ -14,7 +14,8 @@ namespace common {
 class Json {
  public:
   using Array = std::vector<Json>;
-  using Object = std::vector<std::pair<std::string, Json>>;
+  // A list, not a vector: references to values stay valid when keys are added.
+  using Object = std::list<std::pair<std::string, Json>>;
 
   Json() = default;  // null
   Json(bool b) : value_(b) {}

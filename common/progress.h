@@ -36,6 +36,12 @@ class ProgressBar {
   // For tests and for programs that want silence (--quick inside test suites).
   static void set_enabled(bool enabled);
 
+  // The text of one progress line from explicit values, without a clock: what the bar
+  // draws after `seconds` of work. Public so tests can check the layout exactly.
+  static std::string format_line(const std::string& label, int64_t done, int64_t total,
+                                 double seconds, const std::string& unit,
+                                 const std::string& metric);
+
  private:
   std::string render(int64_t done, const std::string& metric) const;
 
