@@ -19,6 +19,11 @@ bool file_exists(const std::string& path) {
 }
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
+  // On Linux a directory opens like a file and then reads as empty; say what it is.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error("cannot open " + path + ": is a directory");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot open " + path + ": " + std::strerror(errno));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),

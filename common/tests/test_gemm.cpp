@@ -69,7 +69,7 @@ struct RestoreThreads {
 int64_t pick_size(common::Rng& rng) {
   // Sizes that stress the edges: 1, primes, tile multiples +-1, and larger ones that
   // cross the cache-block boundaries (KC = 256, MC = 96, NR = 64, MR = 6).
-  static const int64_t sizes[] = {1,  2,  3,  5,  7,   11,  12,  13,  17,  31,  32,  33, 47,
+  static const int64_t sizes[] = {1,  2,  3,  5,  7,  11, 12,  13,  17,  31,  32,  33,  47,
                                   63, 64, 65, 95, 96, 97, 127, 131, 255, 256, 257, 300, 521};
   return sizes[rng.randint(0, sizeof(sizes) / sizeof(sizes[0]))];
 }

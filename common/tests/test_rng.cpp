@@ -15,9 +15,8 @@ using common::Rng;
 // If these change, every seeded result in the project changes.
 TEST(Rng, FirstOutputsForSeedOneArePinned) {
   Rng rng(1);
-  const uint64_t expected[5] = {0xb3f2af6d0fc710c5ull, 0x853b559647364ceaull,
-                                0x92f89756082a4514ull, 0x642e1c7bc266a3a7ull,
-                                0xb27a48e29a233673ull};
+  const uint64_t expected[5] = {0xb3f2af6d0fc710c5ull, 0x853b559647364ceaull, 0x92f89756082a4514ull,
+                                0x642e1c7bc266a3a7ull, 0xb27a48e29a233673ull};
   for (uint64_t e : expected) EXPECT_EQ(rng.next_u64(), e);
 }
 
@@ -58,9 +57,9 @@ TEST(Rng, NormalHasMeanZeroAndVarianceOne) {
     sum_4 += z * z * z * z;
   }
   const double mean = sum / n, var = sum_sq / n - mean * mean;
-  EXPECT_NEAR(mean, 0.0, 0.005);       // standard error 0.001
-  EXPECT_NEAR(var, 1.0, 0.01);         // standard error ~0.0014
-  EXPECT_NEAR(sum_4 / n, 3.0, 0.05);   // kurtosis of a Gaussian
+  EXPECT_NEAR(mean, 0.0, 0.005);      // standard error 0.001
+  EXPECT_NEAR(var, 1.0, 0.01);        // standard error ~0.0014
+  EXPECT_NEAR(sum_4 / n, 3.0, 0.05);  // kurtosis of a Gaussian
 }
 
 TEST(Rng, NormalWithMeanAndStddev) {

@@ -61,9 +61,8 @@ TEST(ThreadPool, OneThreadRunsInlineOnTheCaller) {
   RestoreThreads restore;
   common::set_num_threads(1);
   const auto caller = std::this_thread::get_id();
-  common::parallel_for(0, 100, 1, [&](int64_t, int64_t) {
-    EXPECT_EQ(std::this_thread::get_id(), caller);
-  });
+  common::parallel_for(0, 100, 1,
+                       [&](int64_t, int64_t) { EXPECT_EQ(std::this_thread::get_id(), caller); });
 }
 
 TEST(ThreadPool, TwoThreadsReallyUseTwoThreads) {
