@@ -20,15 +20,15 @@ namespace common {
 struct CommonFlags {
   std::string experiment;  // empty: the whole lesson
   uint64_t seed = 1;
-  int threads = 0;         // 0 = hardware threads
-  std::string data_dir;    // default: the repository's data/
-  std::string out_dir;     // default: out/<phase>
-  std::string json_path;   // empty: no metrics file
+  int threads = 0;        // 0 = hardware threads
+  std::string data_dir;   // default: the repository's data/
+  std::string out_dir;    // default: out/<phase>
+  std::string json_path;  // empty: no metrics file
   bool quick = false;
-  int epochs = 0;          // 0 = the experiment's own default
-  int64_t steps = 0;       // 0 = the experiment's own default
-  int batch_size = 0;      // 0 = the experiment's own default
-  double lr = 0.0;         // 0 = the experiment's own default
+  int epochs = 0;      // 0 = the experiment's own default
+  int64_t steps = 0;   // 0 = the experiment's own default
+  int batch_size = 0;  // 0 = the experiment's own default
+  double lr = 0.0;     // 0 = the experiment's own default
 
   int epochs_or(int fallback) const { return epochs > 0 ? epochs : fallback; }
   int64_t steps_or(int64_t fallback) const { return steps > 0 ? steps : fallback; }

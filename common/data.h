@@ -70,7 +70,7 @@ std::string read_text_corpus(const std::string& path);
 struct CharVocab {
   std::vector<char32_t> chars;  // id -> code point
   int64_t size() const { return static_cast<int64_t>(chars.size()); }
-  int id_of(char32_t c) const;              // -1 when absent
+  int id_of(char32_t c) const;                             // -1 when absent
   std::vector<int> encode(const std::string& utf8) const;  // throws on unknown chars
   std::string decode(std::span<const int> ids) const;
   std::string decode_one(int id) const;
@@ -95,8 +95,7 @@ struct LabelledSentence {
   int label = 0;
 };
 // `text<TAB>label` with an integer label in [0, max_label]; anything else is an error.
-std::vector<LabelledSentence> read_labelled_sentences(const std::string& path,
-                                                      int max_label = 1);
+std::vector<LabelledSentence> read_labelled_sentences(const std::string& path, int max_label = 1);
 
 // ---------------------------------------------------------------------------
 // Splits and mini-batches
@@ -106,8 +105,7 @@ struct Split {
 };
 // A seeded random permutation of 0..n-1 cut into test (last test_fraction),
 // validation (before it) and train (the rest). Same n, fractions, seed: same split.
-Split split_indices(int64_t n, double validation_fraction, double test_fraction,
-                    uint64_t seed);
+Split split_indices(int64_t n, double validation_fraction, double test_fraction, uint64_t seed);
 
 // Walks through n examples in mini-batches. With an Rng it reshuffles at every epoch
 // (deterministically, from that Rng); without one it goes in order. The last, smaller

@@ -82,7 +82,9 @@ std::string join_path(const std::string& dir, const std::string& name) {
 #define AIJ_SOURCE_DIR "."
 #endif
 
-std::string default_data_dir() { return AIJ_DATA_DIR; }
+std::string default_data_dir() {
+  return AIJ_DATA_DIR;
+}
 std::string default_out_dir(const std::string& phase) {
   return join_path(join_path(AIJ_SOURCE_DIR, "out"), phase);
 }

@@ -215,9 +215,8 @@ void gemm_split_rows(const Operand& a, const Operand& b, int64_t M, int64_t N, i
       const int64_t kc = std::min(KC, K - p0);
       const float block_beta = p0 == 0 ? beta : 1.0f;  // later depth blocks accumulate
       float* packed_b = packed_b_buffer.get(static_cast<size_t>(n_panels * NR * kc));
-      parallel_for(0, n_panels, 4, [&](int64_t lo, int64_t hi) {
-        pack_b(b, p0, kc, j0, nc, lo, hi, packed_b);
-      });
+      parallel_for(0, n_panels, 4,
+                   [&](int64_t lo, int64_t hi) { pack_b(b, p0, kc, j0, nc, lo, hi, packed_b); });
       parallel_tasks(threads, [&](int t) {
         const int64_t lo = std::min(M, m_units * t / threads * MR);
         const int64_t hi = std::min(M, m_units * (t + 1) / threads * MR);
@@ -233,8 +232,7 @@ void gemm_split_rows(const Operand& a, const Operand& b, int64_t M, int64_t N, i
 // slice of C's columns, packs its own part of B and all of A, and runs the whole
 // depth loop alone. One synchronisation per call instead of two per depth block.
 void gemm_split_columns(const Operand& a, const Operand& b, int64_t M, int64_t N, int64_t K,
-                        float alpha, float beta, float* c, int64_t row_stride,
-                        int64_t col_stride) {
+                        float alpha, float beta, float* c, int64_t row_stride, int64_t col_stride) {
   const int64_t n_panels = (N + NR - 1) / NR;
   const int threads = static_cast<int>(std::min<int64_t>(num_threads(), n_panels));
   parallel_tasks(threads, [&](int t) {
@@ -268,9 +266,8 @@ void gemm_blocked(const Operand& a, const Operand& b, int64_t M, int64_t N, int6
 
 // ---------------------------------------------------------------------------
 
-void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-          const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-          int64_t ldc) {
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
@@ -291,8 +288,8 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 }
 
 void gemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                    const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                    float* C, int64_t ldc) {
+                    const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                    int64_t ldc) {
   const Operand a{A, lda, trans_a};
   const Operand b{B, ldb, trans_b};
   for (int64_t i = 0; i < M; ++i) {

@@ -17,7 +17,9 @@ uint64_t splitmix64(uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
@@ -42,9 +44,13 @@ uint64_t Rng::next_u64() {
 }
 
 // The top 53 bits scaled by 2^-53: every double in [0, 1) on a uniform grid.
-double Rng::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Rng::uniform() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
-double Rng::uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+double Rng::uniform(double lo, double hi) {
+  return lo + (hi - lo) * uniform();
+}
 
 // Box-Muller: two independent uniforms give two independent standard normals,
 //   z0 = sqrt(-2 ln u1) cos(2 pi u2),  z1 = sqrt(-2 ln u1) sin(2 pi u2).
@@ -62,7 +68,9 @@ double Rng::normal() {
   return r * std::cos(kTwoPi * u2);
 }
 
-double Rng::normal(double mean, double stddev) { return mean + stddev * normal(); }
+double Rng::normal(double mean, double stddev) {
+  return mean + stddev * normal();
+}
 
 // Unbiased integer in [lo, hi): draws that fall in the incomplete last block of
 // 2^64 mod range values are rejected, so every value is equally likely.

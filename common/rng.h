@@ -25,11 +25,11 @@ class Rng {
   explicit Rng(uint64_t seed = 1);
 
   uint64_t next_u64();
-  double uniform();                            // [0, 1)
-  double uniform(double lo, double hi);        // [lo, hi)
-  double normal();                             // mean 0, standard deviation 1
+  double uniform();                      // [0, 1)
+  double uniform(double lo, double hi);  // [lo, hi)
+  double normal();                       // mean 0, standard deviation 1
   double normal(double mean, double stddev);
-  int64_t randint(int64_t lo, int64_t hi);     // [lo, hi); requires lo < hi
+  int64_t randint(int64_t lo, int64_t hi);  // [lo, hi); requires lo < hi
   int64_t categorical(const float* probabilities, int64_t n);
   int64_t categorical(const std::vector<float>& probabilities) {
     return categorical(probabilities.data(), static_cast<int64_t>(probabilities.size()));

@@ -20,9 +20,13 @@ static int64_t element_count(const std::vector<int64_t>& shape) {
   return n;
 }
 
-Tensor::Tensor(const std::vector<int64_t>& shape) { resize(shape); }
+Tensor::Tensor(const std::vector<int64_t>& shape) {
+  resize(shape);
+}
 
-void Tensor::fill(float value) { std::fill(data_.begin(), data_.end(), value); }
+void Tensor::fill(float value) {
+  std::fill(data_.begin(), data_.end(), value);
+}
 
 void Tensor::reshape(const std::vector<int64_t>& shape) {
   if (element_count(shape) != size()) {

@@ -33,16 +33,14 @@ inline bool dataset_present(const std::string& data_dir, const std::string& name
   return file_exists(join_path(join_path(data_dir, name), "SOURCE"));
 }
 
-#define AIJ_REQUIRE_DATA(data_dir, name)                                                  \
-  do {                                                                                    \
-    if (!::common::testing::dataset_present((data_dir), (name))) {                        \
-      if (::common::testing::running_in_ci()) {                                           \
-        FAIL() << "dataset '" << (name) << "' missing in CI: run scripts/get_data.sh "    \
-               << (name);                                                                 \
-      }                                                                                   \
-      GTEST_SKIP() << "dataset '" << (name) << "' not present: scripts/get_data.sh "      \
-                   << (name);                                                             \
-    }                                                                                     \
+#define AIJ_REQUIRE_DATA(data_dir, name)                                                          \
+  do {                                                                                            \
+    if (!::common::testing::dataset_present((data_dir), (name))) {                                \
+      if (::common::testing::running_in_ci()) {                                                   \
+        FAIL() << "dataset '" << (name) << "' missing in CI: run scripts/get_data.sh " << (name); \
+      }                                                                                           \
+      GTEST_SKIP() << "dataset '" << (name) << "' not present: scripts/get_data.sh " << (name);   \
+    }                                                                                             \
   } while (0)
 
 class TempDir {

@@ -44,8 +44,9 @@ bool spin_until(Ready&& ready) {
   for (int i = 0;; ++i) {
     if (ready()) return true;
     cpu_relax();
-    if ((i & 63) == 63 && std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                                  .count() > kSpinSeconds)
+    if ((i & 63) == 63 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+            kSpinSeconds)
       return ready();
   }
 }
@@ -161,7 +162,9 @@ void set_num_threads(int n) {
   p = std::make_unique<ThreadPool>(n);
 }
 
-int num_threads() { return pool().size(); }
+int num_threads() {
+  return pool().size();
+}
 
 void parallel_tasks(int n_tasks, const std::function<void(int)>& fn) {
   if (n_tasks <= 0) return;

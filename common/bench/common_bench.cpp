@@ -11,9 +11,9 @@
 
 #include "cli.h"
 #include "error.h"
+#include "files.h"
 #include "gemm.h"
 #include "json.h"
-#include "files.h"
 #include "progress.h"
 #include "rng.h"
 #include "thread_pool.h"
@@ -88,8 +88,10 @@ int main(int argc, char** argv) {
         {"512", 512, 512, 512, false, false, "square"},
         {"1024", 1024, 1024, 1024, false, false, "square"},
         {"2048", 2048, 2048, 2048, false, false, "square"},
-        {"lenet_c1_im2col", 50176, 6, 25, false, false, "LeNet C1 forward, batch 64: (N*28*28, 25) x (25, 6)"},
-        {"lenet_c3_im2col", 6400, 16, 150, false, false, "LeNet C3 forward, batch 64: (N*10*10, 150) x (150, 16)"},
+        {"lenet_c1_im2col", 50176, 6, 25, false, false,
+         "LeNet C1 forward, batch 64: (N*28*28, 25) x (25, 6)"},
+        {"lenet_c3_im2col", 6400, 16, 150, false, false,
+         "LeNet C3 forward, batch 64: (N*10*10, 150) x (150, 16)"},
         {"mlp_fc1_backward_w", 256, 784, 64, true, false, "MLP dW1 = dY^T X, batch 64"},
         {"gpt_qkv", 2048, 384, 128, false, false, "small GPT projection: (B*T, C) x (C, 3C)"},
         {"gpt_qkv_wt", 2048, 384, 128, false, true, "same with the weight stored transposed"},
