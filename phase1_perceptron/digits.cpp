@@ -128,8 +128,8 @@ int64_t perceptron_epoch(DigitTrainer& tr, const common::Tensor& X, const std::v
     digit_scores(m, x, scores.data());
     for (float s : scores) {
       if (!std::isfinite(s)) {
-        throw common::Error("digit perceptron: a score became " + std::to_string(s) +
-                            " at step " + std::to_string(tr.t) + "; try a lower --lr");
+        throw common::Error("digit perceptron: a score became " + std::to_string(s) + " at step " +
+                            std::to_string(tr.t) + "; try a lower --lr");
       }
     }
     const int guess = argmax(scores.data(), K);
@@ -216,8 +216,8 @@ DigitResult train_digits(const common::Tensor& train_x, const std::vector<int>& 
 
 // --- Looking at the results --------------------------------------------------------------
 
-std::vector<int64_t> confusion_matrix(const std::vector<int>& predicted,
-                                      const std::vector<int>& y, int64_t K) {
+std::vector<int64_t> confusion_matrix(const std::vector<int>& predicted, const std::vector<int>& y,
+                                      int64_t K) {
   std::vector<int64_t> c(static_cast<size_t>(K * K), 0);  // (K, K): [true][predicted]
   for (size_t i = 0; i < y.size(); ++i) {
     if (y[i] < 0 || y[i] >= K || predicted[i] < 0 || predicted[i] >= K) {
@@ -254,8 +254,7 @@ std::string format_confusion(const std::vector<int64_t>& c, int64_t K) {
 }
 
 std::string format_misclassified(const common::Tensor& X, const std::vector<int>& y,
-                                 const std::vector<int>& predicted, int count, int rows,
-                                 int cols) {
+                                 const std::vector<int>& predicted, int count, int rows, int cols) {
   // Terminal characters are about twice as tall as they are wide, so each text line shows
   // the average of two pixel rows: the digit keeps its proportions. MNIST centres each
   // digit in a 20x20 box inside the 28x28 frame, so the nearly always blank border is
@@ -266,7 +265,8 @@ std::string format_misclassified(const common::Tensor& X, const std::vector<int>
   for (size_t i = 0; i < y.size() && static_cast<int>(blocks.size()) < count; ++i) {
     if (predicted[i] == y[i]) continue;
     const float* img = X.row(static_cast<int64_t>(i));  // (rows, cols)
-    std::vector<float> halved(static_cast<size_t>(text_rows * text_cols));  // (text_rows, text_cols)
+    std::vector<float> halved(
+        static_cast<size_t>(text_rows * text_cols));  // (text_rows, text_cols)
     for (int r = 0; r < text_rows; ++r) {
       for (int c = 0; c < text_cols; ++c) {
         const int top = (skip + 2 * r) * cols + skip_cols + c;  // pixel above, then below

@@ -52,39 +52,38 @@ double accuracy(const std::vector<int>& predicted, const std::vector<int>& y);
 // The running state of online training: the current weights and the sums that give the
 // averaged weights at any time (see digits.cpp for the trick).
 struct DigitTrainer {
-  DigitModel model;       // w_t: the weights after t examples
-  std::vector<double> U;  // (K, D) sum over updates of (step index) * (change of W)
-  std::vector<double> Ub; // (K) the same for b
-  int64_t t = 0;          // examples seen so far
+  DigitModel model;        // w_t: the weights after t examples
+  std::vector<double> U;   // (K, D) sum over updates of (step index) * (change of W)
+  std::vector<double> Ub;  // (K) the same for b
+  int64_t t = 0;           // examples seen so far
 };
 DigitTrainer make_digit_trainer(int64_t K, int64_t D);
 
 // One pass over the examples in the given order, updating on every mistake. Returns the
 // number of mistakes. Throws common::Error naming the step if a score is not finite.
-int64_t perceptron_epoch(DigitTrainer& trainer, const common::Tensor& X,
-                         const std::vector<int>& y, const std::vector<int64_t>& order,
-                         double lr);
+int64_t perceptron_epoch(DigitTrainer& trainer, const common::Tensor& X, const std::vector<int>& y,
+                         const std::vector<int64_t>& order, double lr);
 // The average of w_1 .. w_t (the weights after each of the t examples seen).
 DigitModel averaged_model(const DigitTrainer& trainer);
 
 struct DigitConfig {
-  int epochs = 10;     // passes over the training images
-  double lr = 1.0;     // eta; from zero weights it only scales W, so any eta > 0 gives the
-                       // same predictions (kept to show the rule in its usual form)
-  uint64_t seed = 1;   // the shuffling order of each epoch
+  int epochs = 10;       // passes over the training images
+  double lr = 1.0;       // eta; from zero weights it only scales W, so any eta > 0 gives the
+                         // same predictions (kept to show the rule in its usual form)
+  uint64_t seed = 1;     // the shuffling order of each epoch
   bool progress = true;  // show a progress bar on stderr
 };
 
 struct DigitEpochLog {
   int epoch = 0;
-  int64_t mistakes = 0;              // training mistakes made online during the epoch
-  double test_accuracy = 0.0;        // with the weights at the end of the epoch
+  int64_t mistakes = 0;        // training mistakes made online during the epoch
+  double test_accuracy = 0.0;  // with the weights at the end of the epoch
   double averaged_test_accuracy = 0.0;
 };
 
 struct DigitResult {
-  DigitModel last;       // the final weights
-  DigitModel averaged;   // the averaged weights
+  DigitModel last;      // the final weights
+  DigitModel averaged;  // the averaged weights
   std::vector<DigitEpochLog> log;
   double train_seconds = 0.0;  // online updates only (evaluation not included)
   int64_t images_seen = 0;     // epochs * N
@@ -99,14 +98,13 @@ DigitResult train_digits(const common::Tensor& train_x, const std::vector<int>& 
 // --- Looking at the results --------------------------------------------------------------
 
 // C (K, K) row-major: C[true * K + predicted] counts test images.
-std::vector<int64_t> confusion_matrix(const std::vector<int>& predicted,
-                                      const std::vector<int>& y, int64_t K);
+std::vector<int64_t> confusion_matrix(const std::vector<int>& predicted, const std::vector<int>& y,
+                                      int64_t K);
 // The matrix as a table with per-class recall on the right.
 std::string format_confusion(const std::vector<int64_t>& confusion, int64_t K);
 // Up to `count` misclassified images side by side in ASCII, "true 4, said 9" above each.
 std::string format_misclassified(const common::Tensor& X, const std::vector<int>& y,
-                                 const std::vector<int>& predicted, int count, int rows,
-                                 int cols);
+                                 const std::vector<int>& predicted, int count, int rows, int cols);
 // The K templates as a grid of diverging pictures (red positive, blue negative weights,
 // each template scaled by its own largest |weight|), `zoom` screen pixels per weight.
 common::Image template_grid(const DigitModel& m, int rows, int cols, int grid_cols, int zoom);

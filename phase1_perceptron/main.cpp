@@ -54,8 +54,8 @@ void say(const std::string& text) {
 }
 
 void heading(const std::string& title, const std::string& narration) {
-  say("\n=== " + title + " " + std::string(title.size() < 70 ? 70 - title.size() : 0, '=') +
-      "\n" + narration);
+  say("\n=== " + title + " " + std::string(title.size() < 70 ? 70 - title.size() : 0, '=') + "\n" +
+      narration);
 }
 
 std::string fmt(const char* format, double value) {
@@ -98,8 +98,9 @@ void mcculloch_pitts(Lesson& lesson) {
     if (table.correct()) ++correct;
     if (c.name == "XOR") xor_correct = table.correct();
   }
-  say("\n  " + std::to_string(correct) + " of " + std::to_string(total) +
-      " truth tables exact (" + std::to_string(rows) + " rows checked). XOR works because the\n"
+  say("\n  " + std::to_string(correct) + " of " + std::to_string(total) + " truth tables exact (" +
+      std::to_string(rows) +
+      " rows checked). XOR works because the\n"
       "  network has a hidden layer: h1 and h2 each cut the square once, the OR unit combines\n"
       "  the two cuts. The catch: a person had to find these weights. Next, a unit that learns.\n");
   common::Json& m = lesson.metrics.experiment("mcculloch_pitts");
@@ -142,7 +143,8 @@ void perceptron_gates(Lesson& lesson) {
       say("    NO convergence: the weights after epoch " + std::to_string(run.epochs) +
           " equal those after epoch " + std::to_string(run.cycle_start) + " (a cycle of " +
           std::to_string(run.cycle_period) + " epoch" + (run.cycle_period == 1 ? "" : "s") +
-          ");\n    it will never converge. Best accuracy ever reached: " + fmt("%.2f", run.accuracy) + "\n");
+          ");\n    it will never converge. Best accuracy ever reached: " +
+          fmt("%.2f", run.accuracy) + "\n");
     } else {
       say("    NO convergence within " + std::to_string(run.epochs) +
           " epochs; best accuracy reached " + fmt("%.2f", run.accuracy) + "\n");
@@ -271,11 +273,11 @@ void digits(Lesson& lesson) {
   common::Timer timer;
   const bool quick = lesson.flags.quick;
   const int64_t max_train = lesson.options.train_examples > 0 ? lesson.options.train_examples
-                            : quick                          ? 2000
-                                                             : 0;
+                            : quick                           ? 2000
+                                                              : 0;
   const int64_t max_test = lesson.options.test_examples > 0 ? lesson.options.test_examples
-                           : quick                         ? 2000
-                                                           : 0;
+                           : quick                          ? 2000
+                                                            : 0;
   const common::ImageDataset ds =
       common::load_image_dataset(lesson.flags.data_dir, "mnist", max_train, max_test);
   phase1::DigitConfig config;
@@ -310,7 +312,8 @@ void digits(Lesson& lesson) {
       phase1::format_misclassified(ds.test_x, ds.test_y, predicted, 3, 28, 28));
 
   say("\n  The learned templates (red: ink there raises the digit's score, blue: lowers it):\n");
-  write_picture(lesson, "digits_templates.png", phase1::template_grid(result.averaged, 28, 28, 5, 4));
+  write_picture(lesson, "digits_templates.png",
+                phase1::template_grid(result.averaged, 28, 28, 5, 4));
   write_picture(lesson, "digits_templates_last.png",
                 phase1::template_grid(result.last, 28, 28, 5, 4));
   common::Series last{"last weights", {}, {}, true, true};
@@ -355,9 +358,12 @@ void bench(Lesson& lesson) {
   const int epochs = quick ? 1 : 5, repeats = 3;
   heading("bench: digit-perceptron training throughput",
           "Online training (one image per step, averaged-perceptron bookkeeping included) on\n"
-          "the first " + std::to_string(want) + " training images, " + std::to_string(epochs) +
-          " epoch(s), best of " + std::to_string(repeats) + " runs. Fixed: --epochs and --lr do not apply.\n");
-  const common::ImageDataset ds = common::load_image_dataset(lesson.flags.data_dir, "mnist", want, 1);
+          "the first " +
+              std::to_string(want) + " training images, " + std::to_string(epochs) +
+              " epoch(s), best of " + std::to_string(repeats) +
+              " runs. Fixed: --epochs and --lr do not apply.\n");
+  const common::ImageDataset ds =
+      common::load_image_dataset(lesson.flags.data_dir, "mnist", want, 1);
   const int64_t n = ds.train_x.dim(0), D = ds.train_x.dim(1);
   double best = 1e30;
   for (int r = 0; r < repeats; ++r) {
@@ -394,9 +400,12 @@ int main(int argc, char** argv) {
         "Phase 1: McCulloch-Pitts threshold units (1943) wired into logic circuits, Rosenblatt's\n"
         "perceptron (1958) learning AND/OR/NAND and failing on XOR, Novikoff's convergence\n"
         "bound (1962), and a multi-class and averaged perceptron on MNIST digits.");
-    parser.add_experiment("mcculloch_pitts", "hand-wired gates, XOR network and 2-bit adder; truth tables");
-    parser.add_experiment("perceptron_gates", "the perceptron rule on AND, OR, NAND (converge) and XOR (cycles)");
-    parser.add_experiment("convergence", "mistakes until convergence vs Novikoff's bound (R/gamma)^2");
+    parser.add_experiment("mcculloch_pitts",
+                          "hand-wired gates, XOR network and 2-bit adder; truth tables");
+    parser.add_experiment("perceptron_gates",
+                          "the perceptron rule on AND, OR, NAND (converge) and XOR (cycles)");
+    parser.add_experiment("convergence",
+                          "mistakes until convergence vs Novikoff's bound (R/gamma)^2");
     parser.add_experiment("digits", "multi-class and averaged perceptron on MNIST (needs data)");
     parser.add_experiment("bench", "digit-perceptron training throughput in images/s (needs data)");
     Options options;
@@ -404,7 +413,8 @@ int main(int argc, char** argv) {
                     "digits: use the first N training images; 0 = all present (--quick: 2000)");
     parser.add_flag("test-examples", &options.test_examples,
                     "digits: use the first N test images; 0 = all (--quick: 2000)");
-    parser.add_flag("margin", &options.margin, "convergence: half-width of the empty band, in (0, 1)");
+    parser.add_flag("margin", &options.margin,
+                    "convergence: half-width of the empty band, in (0, 1)");
     parser.set_epilog(
         "Defaults per experiment: perceptron_gates --lr 0.1, --epochs = the maximum number of\n"
         "epochs (50); convergence --lr 1 (it cancels out from w = 0); digits --epochs 10\n"
@@ -415,7 +425,8 @@ int main(int argc, char** argv) {
         "files) and the 10,000 canonical test images.");
     const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
     if (flags.steps > 0) {
-      throw common::UsageError("--steps does not apply: the perceptron learns online; use --epochs");
+      throw common::UsageError(
+          "--steps does not apply: the perceptron learns online; use --epochs");
     }
     if (flags.batch_size > 0) {
       throw common::UsageError(
@@ -428,7 +439,8 @@ int main(int argc, char** argv) {
       throw common::UsageError("--margin must be in (0, 1), got " + fmt("%g", options.margin));
     }
 
-    Lesson lesson{flags, options, common::Metrics(kPhase, flags.seed, common::num_threads(), flags.quick)};
+    Lesson lesson{flags, options,
+                  common::Metrics(kPhase, flags.seed, common::num_threads(), flags.quick)};
     const std::string& which = flags.experiment;
     if (which.empty()) {
       say("Phase 1 -- from threshold logic to the perceptron. Four experiments, in the order\n"

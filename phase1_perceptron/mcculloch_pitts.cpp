@@ -150,21 +150,25 @@ MPCircuit mp_nor() {
 // silences me"), while NAND needs "x and y together silence me". So compute AND first
 // and let it inhibit a spontaneously firing unit.
 MPCircuit mp_nand() {
-  return {"NAND", {"x", "y"},
+  return {"NAND",
+          {"x", "y"},
           {{"both", {0, 1}, {}, 2},  // wire 2 = x AND y
            {"out", {}, {2}, 0}},     // wire 3 = NOT wire 2
-          {3}, {"out"}};
+          {3},
+          {"out"}};
 }
 
 // XOR = (x AND NOT y) OR (y AND NOT x). Each "one but not the other" detector is a single
 // unit thanks to inhibition; a second layer ORs them. No single threshold unit can do it
 // (perceptron.h shows why for the learnable version).
 MPCircuit mp_xor() {
-  return {"XOR", {"x", "y"},
+  return {"XOR",
+          {"x", "y"},
           {{"h1", {0}, {1}, 1},      // wire 2: x unless y
            {"h2", {1}, {0}, 1},      // wire 3: y unless x
            {"out", {2, 3}, {}, 1}},  // wire 4: h1 OR h2
-          {4}, {"out"}};
+          {4},
+          {"out"}};
 }
 
 // A 2-bit adder: (a1 a0) + (b1 b0) = (s2 s1 s0), values 0..3 + 0..3 = 0..6.
@@ -182,15 +186,15 @@ MPCircuit mp_two_bit_adder() {
   c.name = "2-bit adder";
   c.inputs = {"a1", "a0", "b1", "b0"};
   c.units = {
-      {"lo_one", {1}, {3}, 1},      // 4: a0 unless b0
-      {"lo_other", {3}, {1}, 1},    // 5: b0 unless a0
-      {"s0", {4, 5}, {}, 1},        // 6: a0 XOR b0
-      {"c0", {1, 3}, {}, 2},        // 7: a0 AND b0, the carry into the high bit
-      {"ge1", {0, 2, 7}, {}, 1},    // 8: a1 + b1 + c0 >= 1
-      {"ge2", {0, 2, 7}, {}, 2},    // 9: a1 + b1 + c0 >= 2  (this is s2)
-      {"ge3", {0, 2, 7}, {}, 3},    // 10: a1 + b1 + c0 >= 3
-      {"one", {8}, {9}, 1},         // 11: exactly one of the three
-      {"s1", {11, 10}, {}, 1},      // 12: exactly one or all three: the count is odd
+      {"lo_one", {1}, {3}, 1},    // 4: a0 unless b0
+      {"lo_other", {3}, {1}, 1},  // 5: b0 unless a0
+      {"s0", {4, 5}, {}, 1},      // 6: a0 XOR b0
+      {"c0", {1, 3}, {}, 2},      // 7: a0 AND b0, the carry into the high bit
+      {"ge1", {0, 2, 7}, {}, 1},  // 8: a1 + b1 + c0 >= 1
+      {"ge2", {0, 2, 7}, {}, 2},  // 9: a1 + b1 + c0 >= 2  (this is s2)
+      {"ge3", {0, 2, 7}, {}, 3},  // 10: a1 + b1 + c0 >= 3
+      {"one", {8}, {9}, 1},       // 11: exactly one of the three
+      {"s1", {11, 10}, {}, 1},    // 12: exactly one or all three: the count is odd
   };
   c.outputs = {9, 12, 6};
   c.output_names = {"s2", "s1", "s0"};

@@ -68,13 +68,13 @@ std::vector<std::string> mp_describe(const MPCircuit& circuit);
 
 // --- The gates and circuits, wired by hand ---------------------------------------------
 
-MPCircuit mp_and();             // x AND y    one unit, theta = 2
-MPCircuit mp_or();              // x OR y     one unit, theta = 1
-MPCircuit mp_not();             // NOT x      one unit, theta = 0, x inhibitory
-MPCircuit mp_nor();             // x NOR y    one unit, theta = 0, both inhibitory
-MPCircuit mp_nand();            // x NAND y   an AND unit, then a NOT unit (two layers)
-MPCircuit mp_xor();             // x XOR y    two "one but not the other" units, then OR
-MPCircuit mp_two_bit_adder();   // (a1 a0) + (b1 b0) = (s2 s1 s0), from threshold units only
+MPCircuit mp_and();            // x AND y    one unit, theta = 2
+MPCircuit mp_or();             // x OR y     one unit, theta = 1
+MPCircuit mp_not();            // NOT x      one unit, theta = 0, x inhibitory
+MPCircuit mp_nor();            // x NOR y    one unit, theta = 0, both inhibitory
+MPCircuit mp_nand();           // x NAND y   an AND unit, then a NOT unit (two layers)
+MPCircuit mp_xor();            // x XOR y    two "one but not the other" units, then OR
+MPCircuit mp_two_bit_adder();  // (a1 a0) + (b1 b0) = (s2 s1 s0), from threshold units only
 
 // --- Truth tables -----------------------------------------------------------------------
 

@@ -192,7 +192,7 @@ void draw_decision_line(common::Image& image, const Perceptron& p, double lo, do
   if (!(norm2 > 0.0)) return;  // w = 0: no line (the answer is the same everywhere)
   const double px = -p.b * w1 / norm2, py = -p.b * w2 / norm2;  // nearest point to 0
   const double norm = std::sqrt(norm2);
-  const double dx = -w2 / norm, dy = w1 / norm;                 // unit direction
+  const double dx = -w2 / norm, dy = w1 / norm;  // unit direction
   const double reach = 10.0 * (hi - lo);
   const double scale = image.width / (hi - lo);
   const auto to_px = [&](double x) { return static_cast<float>((x - lo) * scale - 0.5); };
@@ -260,8 +260,7 @@ common::Image decision_picture(const BinaryDataset& data, const Perceptron& p,
 SeparableData make_separable_data(const SeparableConfig& config) {
   if (config.n < 1) throw common::Error("make_separable_data: need at least one point");
   if (!(config.margin > 0.0 && config.margin < 1.0)) {
-    throw common::UsageError("the margin must be in (0, 1), got " +
-                             std::to_string(config.margin));
+    throw common::UsageError("the margin must be in (0, 1), got " + std::to_string(config.margin));
   }
   common::Rng rng(config.seed);
   SeparableData out;

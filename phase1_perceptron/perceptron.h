@@ -46,9 +46,9 @@ BinaryDataset gate_dataset(const std::string& gate);
 // --- The perceptron ---------------------------------------------------------------------
 
 struct Perceptron {
-  std::vector<double> w;    // weights (D)
-  double b = 0.0;           // bias (the negated threshold of an MP unit)
-  bool learn_bias = true;   // false: the line is forced through the origin (Novikoff's form)
+  std::vector<double> w;   // weights (D)
+  double b = 0.0;          // bias (the negated threshold of an MP unit)
+  bool learn_bias = true;  // false: the line is forced through the origin (Novikoff's form)
 };
 
 // y_hat = step(w . x + b)
@@ -70,14 +70,14 @@ struct GateConfig {
 
 struct GateRun {
   std::string gate;
-  bool converged = false;        // some epoch made no mistake
-  int epochs = 0;                // epochs run, the error-free one included
-  double accuracy = 0.0;         // best accuracy of any weights the rule visited
-  double final_accuracy = 0.0;   // accuracy of the last weights
-  bool cycled = false;           // the weights came back to an earlier epoch's weights
-  int cycle_start = -1;          // ...the end of this epoch (0 = the initial weights)
-  int cycle_period = 0;          // ...this many epochs later
-  std::vector<int> mistakes;     // per epoch
+  bool converged = false;             // some epoch made no mistake
+  int epochs = 0;                     // epochs run, the error-free one included
+  double accuracy = 0.0;              // best accuracy of any weights the rule visited
+  double final_accuracy = 0.0;        // accuracy of the last weights
+  bool cycled = false;                // the weights came back to an earlier epoch's weights
+  int cycle_start = -1;               // ...the end of this epoch (0 = the initial weights)
+  int cycle_period = 0;               // ...this many epochs later
+  std::vector<int> mistakes;          // per epoch
   std::vector<Perceptron> epoch_end;  // weights after each epoch; [0] = initial
   std::vector<Perceptron> steps;      // weights after every single example
   Perceptron final;
@@ -121,10 +121,10 @@ SeparableData make_separable_data(const SeparableConfig& config);
 struct NovikoffResult {
   int64_t mistakes = 0;  // updates made until an epoch without mistakes
   int epochs = 0;
-  double R = 0.0;        // max_i |x_i|
-  double gamma = 0.0;    // min_i s_i (u . x_i), s_i = +1 / -1 for target 1 / 0
-  double bound = 0.0;    // (R / gamma)^2
-  Perceptron p;          // the learned weights (no bias)
+  double R = 0.0;      // max_i |x_i|
+  double gamma = 0.0;  // min_i s_i (u . x_i), s_i = +1 / -1 for target 1 / 0
+  double bound = 0.0;  // (R / gamma)^2
+  Perceptron p;        // the learned weights (no bias)
 };
 // Trains a bias-free perceptron from w = 0, visiting the points in a fresh random order
 // each epoch (seed), until an epoch without mistakes. Throws common::Error if that takes

@@ -40,9 +40,9 @@ TEST(Phase1Cli, HelpListsTheExperiments) {
 }
 
 TEST(Phase1Cli, BadInputIsOneLineAndExitCode2) {
-  for (const char* args : {"--no-such-flag", "--epochs x", "--epochs 0", "no_such_experiment",
-                           "digits --batch-size 8", "convergence --margin 2",
-                           "perceptron_gates --lr -1"}) {
+  for (const char* args :
+       {"--no-such-flag", "--epochs x", "--epochs 0", "no_such_experiment", "digits --batch-size 8",
+        "convergence --margin 2", "perceptron_gates --lr -1"}) {
     const auto r = run_command(kExe + " " + args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
     EXPECT_EQ(count_lines(r.output), 1) << args << ": " << r.output;

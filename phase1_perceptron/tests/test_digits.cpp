@@ -99,8 +99,10 @@ TEST(Phase1Digits, AveragingTrickEqualsTheBruteForceAverage) {
     }
   }
   const DigitModel avg = averaged_model(tr);
-  for (int64_t j = 0; j < 18; ++j) EXPECT_NEAR(avg.W[j], sum_w[static_cast<size_t>(j)] / steps, 1e-5);
-  for (int64_t k = 0; k < 3; ++k) EXPECT_NEAR(avg.b[k], sum_b[static_cast<size_t>(k)] / steps, 1e-5);
+  for (int64_t j = 0; j < 18; ++j)
+    EXPECT_NEAR(avg.W[j], sum_w[static_cast<size_t>(j)] / steps, 1e-5);
+  for (int64_t k = 0; k < 3; ++k)
+    EXPECT_NEAR(avg.b[k], sum_b[static_cast<size_t>(k)] / steps, 1e-5);
 }
 
 // Three well-separated prototypes plus noise: the perceptron must reach zero training

@@ -28,8 +28,7 @@ TEST(Phase1McCullochPitts, EveryTruthTableIsExact) {
   for (const CircuitSpec& spec : circuits) {
     const TruthTable t = mp_truth_table(spec.circuit, spec.reference);
     EXPECT_EQ(t.inputs.size(), size_t{1} << spec.circuit.inputs.size()) << spec.circuit.name;
-    EXPECT_TRUE(t.correct()) << spec.circuit.name << "\n"
-                             << format_truth_table(spec.circuit, t);
+    EXPECT_TRUE(t.correct()) << spec.circuit.name << "\n" << format_truth_table(spec.circuit, t);
   }
 }
 
@@ -59,9 +58,8 @@ TEST(Phase1McCullochPitts, CheckerCatchesAWrongCircuit) {
   // An "AND" with threshold 1 is an OR: the table check must notice.
   MPCircuit wrong = mp_and();
   wrong.units[0].threshold = 1;
-  const TruthTable t = mp_truth_table(wrong, [](const std::vector<int>& v) {
-    return std::vector<int>{v[0] & v[1]};
-  });
+  const TruthTable t = mp_truth_table(
+      wrong, [](const std::vector<int>& v) { return std::vector<int>{v[0] & v[1]}; });
   EXPECT_FALSE(t.correct());
   EXPECT_EQ(t.rows_correct, 2);
   EXPECT_NE(format_truth_table(wrong, t).find("WRONG"), std::string::npos);
