@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <list>
 #include <string>
 #include <utility>
@@ -28,6 +29,11 @@ class Json {
   static Json array() {
     Json j;
     j.value_ = Array{};
+    return j;
+  }
+  static Json array(std::initializer_list<Json> items) {
+    Json j = array();
+    for (const Json& item : items) j.push_back(item);
     return j;
   }
   static Json object() {

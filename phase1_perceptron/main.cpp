@@ -104,6 +104,7 @@ void mcculloch_pitts(Lesson& lesson) {
       "  network has a hidden layer: h1 and h2 each cut the square once, the OR unit combines\n"
       "  the two cuts. The catch: a person had to find these weights. Next, a unit that learns.\n");
   common::Json& m = lesson.metrics.experiment("mcculloch_pitts");
+  m["headline"] = common::Json::array({"tables_correct", "tables_total", "xor_network_correct"});
   m["tables_correct"] = correct;
   m["tables_total"] = total;
   m["rows_checked"] = rows;
@@ -132,6 +133,8 @@ void perceptron_gates(Lesson& lesson) {
 
   const std::vector<std::string> gates = {"AND", "OR", "NAND", "XOR"};
   common::Json& m = lesson.metrics.experiment("perceptron_gates");
+  m["headline"] = common::Json::array(
+      {"AND.converged", "OR.converged", "NAND.converged", "XOR.converged", "XOR.accuracy"});
   for (const std::string& gate : gates) {
     const phase1::BinaryDataset data = phase1::gate_dataset(gate);
     const phase1::GateRun run = phase1::train_gate(data, config);
@@ -231,6 +234,7 @@ void convergence(Lesson& lesson) {
   write_picture(lesson, "convergence.png",
                 phase1::decision_picture(data.data, r.p, {truth}, -1.1, 1.1, 360));
   common::Json& m = lesson.metrics.experiment("convergence");
+  m["headline"] = common::Json::array({"mistakes", "bound"});
   m["points"] = data.data.size();
   m["margin"] = lesson.options.margin;
   m["R"] = r.R;
@@ -335,6 +339,7 @@ void digits(Lesson& lesson) {
       "  which is what hidden layers add in phase 2.\n");
 
   common::Json& m = lesson.metrics.experiment("digits");
+  m["headline"] = common::Json::array({"test_accuracy", "averaged_test_accuracy", "seconds"});
   m["dataset"] = "mnist";
   m["dataset_variant"] = ds.variant;
   m["train_examples"] = n_train;

@@ -46,10 +46,11 @@ fetch_data() {
 }
 
 # --- the headline table of the tour -----------------------------------------------------------
-# Headline = every numeric key whose name ends in accuracy, loss, mse, bleu, perplexity or
-# items_per_second,
-# anywhere under "experiments" (nested keys are joined with dots). Needs python3; without it we
-# fall back to grepping the same keys out of the JSON text.
+# Headline = the keys an experiment lists in its own "headline" array (dotted paths, e.g.
+# ["tables_correct", "XOR.converged"]); without one, every numeric key whose name ends in
+# accuracy, loss, mse, bleu, perplexity or items_per_second, anywhere under "experiments"
+# (nested keys joined with dots). Needs python3; without it we fall back to grepping the
+# same keys out of the JSON text.
 print_headlines() {  # JSON_FILE...
   if have python3; then
     python3 - "$@" <<'EOF'
@@ -73,10 +74,24 @@ for path in sys.argv[1:]:
         continue
     for experiment, metrics in experiments.items():
         found = []
-        if isinstance(metrics, dict):
+        if isinstance(metrics, dict) and isinstance(metrics.get("headline"), list):
+            for path_key in metrics["headline"]:
+                value = metrics
+                for part in str(path_key).split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                if isinstance(value, bool):
+                    value = "yes" if value else "no"
+                if value is not None:
+                    found.append((path_key, value))
+        elif isinstance(metrics, dict):
             walk("", metrics, found)
         for key, value in found or [("(no headline metric)", "")]:
-            text = "" if value == "" else f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4f}"
+            if isinstance(value, str):
+                text = value
+            elif isinstance(value, int) or float(value).is_integer():
+                text = f"{value:,.0f}"
+            else:
+                text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4f}"
             rows.append((phase, experiment, key, text))
 header = ("phase", "experiment", "metric", "value")
 widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(4)]
