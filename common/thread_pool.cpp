@@ -1,9 +1,9 @@
 // common/thread_pool.cpp -- see thread_pool.h.
 //
-// One pool for the whole program. parallel_tasks(n, fn) hands task t to thread
-// (t % threads): thread 0 is the caller itself, threads 1.. are workers waiting
-// between jobs. A job is published by bumping a generation counter; the caller runs
-// its own share, then waits until every worker has reported back.
+// One pool for the whole program. The caller of parallel_tasks(n, fn) and the
+// workers (sleeping between jobs) claim the n tasks one by one from a shared counter;
+// the caller returns when all n are finished. A job is published by bumping a
+// generation counter.
 #include "thread_pool.h"
 
 #include <algorithm>
@@ -54,7 +54,7 @@ bool spin_until(Ready&& ready) {
 class ThreadPool {
  public:
   explicit ThreadPool(int threads) : threads_(std::max(1, threads)) {
-    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
   }
 
   ~ThreadPool() {
@@ -74,19 +74,22 @@ class ThreadPool {
       for (int t = 0; t < n_tasks; ++t) fn(t);
       return;
     }
+    uint32_t generation;
     {
       // Publishing under the mutex means a worker that is about to sleep cannot miss it.
       std::lock_guard<std::mutex> lock(mutex_);
-      job_ = &fn;
-      n_tasks_ = n_tasks;
-      pending_.store(threads_ - 1, std::memory_order_relaxed);
-      generation_.fetch_add(1, std::memory_order_release);
+      generation = generation_.load(std::memory_order_relaxed) + 1;
+      job_.store(&fn, std::memory_order_relaxed);
+      n_tasks_.store(n_tasks, std::memory_order_relaxed);
+      finished_.store(0, std::memory_order_relaxed);
+      next_task_.store(static_cast<uint64_t>(generation) << 32, std::memory_order_release);
+      generation_.store(generation, std::memory_order_release);
     }
     wake_.notify_all();
     t_inside_job = true;
-    run_share(0, fn, n_tasks);
+    run_tasks(generation);
     t_inside_job = false;
-    auto all_done = [this] { return pending_.load(std::memory_order_acquire) == 0; };
+    auto all_done = [&] { return finished_.load(std::memory_order_acquire) == n_tasks; };
     if (!spin_until(all_done)) {
       std::unique_lock<std::mutex> lock(mutex_);
       done_.wait(lock, all_done);
@@ -94,34 +97,45 @@ class ThreadPool {
   }
 
  private:
-  void run_share(int thread, const std::function<void(int)>& fn, int n_tasks) {
-    for (int t = thread; t < n_tasks; t += threads_) fn(t);
-  }
-
-  void worker_loop(int thread) {
-    t_inside_job = true;
-    flush_denormals_to_zero();  // MXCSR is per thread
-    uint64_t seen = 0;
+  // Claims tasks of job `generation` one at a time until none is left. Tasks are
+  // handed out first come, first served: if a worker has been descheduled (another
+  // program is busy on the other core), the caller simply does its share. Which
+  // thread runs a task never changes what the task computes, so results stay the same.
+  // The claim counter holds (generation << 32 | next task), so a worker that wakes up
+  // late can never claim a task of a newer job by mistake.
+  void run_tasks(uint32_t generation) {
     for (;;) {
-      auto has_new_job = [&] { return generation_.load(std::memory_order_acquire) != seen; };
-      const std::function<void(int)>* fn;
-      int n_tasks;
-      {
-        if (!spin_until(has_new_job)) {
-          std::unique_lock<std::mutex> lock(mutex_);
-          wake_.wait(lock, has_new_job);
-        }
-        std::lock_guard<std::mutex> lock(mutex_);
-        seen = generation_.load(std::memory_order_acquire);
-        if (stopping_) return;
-        fn = job_;
-        n_tasks = n_tasks_;
-      }
-      run_share(thread, *fn, n_tasks);
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      uint64_t claim = next_task_.load(std::memory_order_acquire);
+      if (static_cast<uint32_t>(claim >> 32) != generation) return;
+      const int task = static_cast<int>(claim & 0xFFFFFFFFu);
+      const int n_tasks = n_tasks_.load(std::memory_order_relaxed);
+      if (task >= n_tasks) return;
+      if (!next_task_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) continue;
+      // Having claimed a task, this job cannot finish (and be replaced) before we do.
+      (*job_.load(std::memory_order_relaxed))(task);
+      if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_tasks) {
         std::lock_guard<std::mutex> lock(mutex_);  // pairs with the caller's wait
         done_.notify_one();
       }
+    }
+  }
+
+  void worker_loop() {
+    t_inside_job = true;
+    flush_denormals_to_zero();  // MXCSR is per thread
+    uint32_t seen = 0;
+    for (;;) {
+      auto has_new_job = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+      if (!spin_until(has_new_job)) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, has_new_job);
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stopping_) return;
+        seen = generation_.load(std::memory_order_acquire);
+      }
+      run_tasks(seen);
     }
   }
 
@@ -129,10 +143,11 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;
-  const std::function<void(int)>* job_ = nullptr;
-  int n_tasks_ = 0;
-  std::atomic<int> pending_{0};
-  std::atomic<uint64_t> generation_{0};
+  std::atomic<const std::function<void(int)>*> job_{nullptr};
+  std::atomic<int> n_tasks_{0};
+  std::atomic<int> finished_{0};
+  std::atomic<uint64_t> next_task_{0};
+  std::atomic<uint32_t> generation_{0};
   bool stopping_ = false;
 };
 

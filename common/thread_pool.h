@@ -25,8 +25,10 @@ int hardware_threads();
 void parallel_for(int64_t begin, int64_t end, int64_t grain,
                   const std::function<void(int64_t, int64_t)>& fn);
 
-// Calls fn(t) for t = 0 .. n_tasks-1, spread over the pool (task t on a fixed thread
-// for a given thread count). The building block under parallel_for and gemm.
+// Calls fn(t) for t = 0 .. n_tasks-1, spread over the pool: each thread claims the
+// next unclaimed task, so a thread that the OS has paused delays nobody. What task t
+// computes must not depend on which thread runs it. The building block under
+// parallel_for and gemm.
 void parallel_tasks(int n_tasks, const std::function<void(int)>& fn);
 
 }  // namespace common

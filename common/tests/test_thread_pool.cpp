@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -68,13 +69,34 @@ TEST(ThreadPool, OneThreadRunsInlineOnTheCaller) {
 TEST(ThreadPool, TwoThreadsReallyUseTwoThreads) {
   RestoreThreads restore;
   common::set_num_threads(2);
+  // Each task waits (up to 5 s) until the other one has started: this can only end
+  // early if two threads run them at the same time.
   std::mutex m;
   std::set<std::thread::id> ids;
+  std::atomic<int> started{0};
   common::parallel_tasks(2, [&](int) {
-    std::lock_guard<std::mutex> lock(m);
-    ids.insert(std::this_thread::get_id());
+    {
+      std::lock_guard<std::mutex> lock(m);
+      ids.insert(std::this_thread::get_id());
+    }
+    started++;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
   });
   EXPECT_EQ(ids.size(), 2u);
+}
+
+TEST(ThreadPool, ABusyCallerDoesNotWaitForASleepingWorker) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  // Many tiny jobs: whoever is awake claims the tasks; every task still runs once.
+  std::vector<int> runs(64, 0);
+  for (int job = 0; job < 1000; ++job) {
+    common::parallel_tasks(64, [&](int t) { runs[static_cast<size_t>(t)]++; });
+  }
+  for (int r : runs) EXPECT_EQ(r, 1000);
 }
 
 TEST(ThreadPool, NestedParallelForRunsInline) {
