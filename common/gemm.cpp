@@ -215,7 +215,7 @@ void gemm_split_rows(const Operand& a, const Operand& b, int64_t M, int64_t N, i
       const int64_t kc = std::min(KC, K - p0);
       const float block_beta = p0 == 0 ? beta : 1.0f;  // later depth blocks accumulate
       float* packed_b = packed_b_buffer.get(static_cast<size_t>(n_panels * NR * kc));
-      parallel_for(0, n_panels, 4,
+      parallel_for(0, n_panels, 1,
                    [&](int64_t lo, int64_t hi) { pack_b(b, p0, kc, j0, nc, lo, hi, packed_b); });
       parallel_tasks(threads, [&](int t) {
         const int64_t lo = std::min(M, m_units * t / threads * MR);

@@ -1,0 +1,287 @@
+// phase3_cnn_rnn/rnn.h -- the vanilla recurrent network (Elman, "Finding structure in
+// time", Cognitive Science 1990), trained by backpropagation through time.
+//
+// At every time step t the network reads an input x_t and updates a hidden state h_t
+// that summarises everything it has seen:
+//
+//   h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h)          (the Elman recurrence)
+//   y_t = W_hy h_t + b_y                                (the output: scores or a value)
+//
+// The same weights serve every step. Unrolled over T steps the network is a T-layer
+// deep feed-forward network with shared weights, and its gradient is backpropagation
+// through that unrolled graph: backpropagation through time (BPTT).
+//
+// Dimension letters for this file: T time steps, B batch (independent sequences),
+// D input width, H hidden units, V vocabulary / outputs. Time-major layout: x (T, B, D),
+// h (T+1, B, H) with h[0] the initial state, so h[1..T] is one (T*B, H) matrix.
+//
+// What is here, in teaching order:
+//   building blocks (templates, float and double): embedding, the RNN, mean squared error
+//   optimisation: Adam, gradient-norm clipping
+//   the model: config, parameters, state, forward, backward (one interface for both tasks)
+//   task 1, `sequence`: predict the next value of a noisy sine wave
+//   task 2, `char_rnn`: a character-level language model, with sampling
+//   the vanishing gradient, measured
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "data.h"
+#include "rng.h"
+
+namespace phase3 {
+
+// ---------------------------------------------------------------------------
+// Building blocks
+
+// Embedding (a lookup table): x[i] = table[token[i]], for n tokens.
+//   table (V, D), tokens (n), x (n, D).  Backward: d_table[token[i]] += d_x[i].
+template <class Real>
+void embedding_forward(Real* x, const int* tokens, const Real* table, int64_t n, int64_t D);
+template <class Real>
+void embedding_backward(Real* d_table, const Real* d_x, const int* tokens, int64_t n, int64_t D);
+
+// The recurrence over T steps for B sequences at once.
+//   h (T+1, B, H): h[0] is read (the initial state), h[1..T] are written.
+//   x (T, B, D), w_xh (H, D), w_hh (H, H), b_h (H).
+template <class Real>
+void rnn_forward(Real* h, const Real* x, const Real* w_xh, const Real* w_hh, const Real* b_h,
+                 int64_t T, int64_t B, int64_t D, int64_t H);
+
+// Backpropagation through time, step by step from t = T down to 1.
+//   d_h (T, B, H), in: dLoss/dh_t through the outputs only (slot t-1 holds step t);
+//                  out: the TOTAL dLoss/dh_t, outputs plus all later steps (this is what
+//                  the vanishing-gradient experiment reads).
+//   d_a (T, B, H): workspace, dLoss/da_t for the pre-activations a_t.
+//   d_x (T, B, D) (may be null), d_w_xh, d_w_hh, d_b_h, d_h0 (B, H) (may be null):
+//   accumulated.
+template <class Real>
+void rnn_backward(Real* d_x, Real* d_w_xh, Real* d_w_hh, Real* d_b_h, Real* d_h0, Real* d_a,
+                  Real* d_h, const Real* h, const Real* x, const Real* w_xh, const Real* w_hh,
+                  int64_t T, int64_t B, int64_t D, int64_t H);
+
+// Mean squared error over n values: loss = (1/n) sum (pred - target)^2.
+// Backward: d_pred += 2 (pred - target) / n.
+template <class Real>
+Real mse_forward(const Real* pred, const Real* target, int64_t n);
+template <class Real>
+void mse_backward(Real* d_pred, const Real* pred, const Real* target, int64_t n);
+
+// ---------------------------------------------------------------------------
+// Optimisation
+
+// Gradient-norm clipping (Pascanu, Mikolov and Bengio, 2013): when the norm of the whole
+// gradient exceeds max_norm, scale it down to max_norm. The exploding-gradient twin of
+// the vanishing gradient makes a rare step enormous; clipping keeps its direction and
+// caps its length. Returns the norm before clipping.
+float clip_grad_norm(float* grad, int64_t n, float max_norm);
+
+// Adam (Kingma and Ba, 2015) -- a later optimiser than anything in the RNN papers of
+// 1990, used here because a vanilla RNN trains far more reliably with it than with plain
+// SGD. It keeps running averages of the gradient (m, the momentum) and of its square
+// (v), and divides one by the square root of the other, so every weight gets its own
+// step size:
+//   m = beta1 m + (1 - beta1) g          v = beta2 v + (1 - beta2) g^2
+//   m_hat = m / (1 - beta1^t)            v_hat = v / (1 - beta2^t)     (bias correction)
+//   w = w - lr m_hat / (sqrt(v_hat) + eps)
+struct AdamConfig {
+  float lr = 2e-3f;      // base learning rate
+  float beta1 = 0.9f;    // decay of the gradient average
+  float beta2 = 0.999f;  // decay of the squared-gradient average
+  float eps = 1e-8f;     // keeps the division finite
+};
+
+struct Adam {
+  explicit Adam(int64_t n) : m(static_cast<size_t>(n)), v(static_cast<size_t>(n)) {}
+  void step(float* w, const float* grad, float lr, const AdamConfig& config);
+  std::vector<float> m, v;  // first and second moment, one per parameter
+  int64_t t = 0;            // steps taken (for the bias correction)
+};
+
+// ---------------------------------------------------------------------------
+// The model: one interface for both tasks
+//
+//   tokens in, scores out (char_rnn):  vocab = V, input = D (embedding width), output = V
+//   values in, values out (sequence):  vocab = 0 (no embedding), input = 1, output = 1
+
+struct RnnConfig {
+  int64_t vocab = 0;    // V; 0 = the input is real values, no embedding table
+  int64_t input = 64;   // D: embedding width (or the width of the real-valued input)
+  int64_t hidden = 256; // H
+  int64_t output = 0;   // scores per step (V) or predicted values per step
+};
+
+// All parameters in one buffer with named views (same struct for gradients).
+struct RnnParams {
+  std::vector<float> data;
+  float* embed = nullptr;  // (V, D)  only when vocab > 0
+  float* w_xh;             // (H, D)
+  float* w_hh;             // (H, H)
+  float* b_h;              // (H)
+  float* w_hy;             // (O, H)
+  float* b_y;              // (O)
+
+  explicit RnnParams(const RnnConfig& config);  // zeros
+  RnnParams(const RnnParams& other);
+  RnnParams& operator=(const RnnParams& other);
+  int64_t size() const { return static_cast<int64_t>(data.size()); }
+  void zero();
+  struct View {
+    std::string name;
+    float* data;
+    std::vector<int64_t> shape;
+  };
+  std::vector<View> views();
+
+ private:
+  void point();
+  RnnConfig config_;
+};
+
+// The initialisation PyTorch uses for nn.RNN and nn.Linear, written out: every weight
+// matrix uniform in [-1/sqrt(H), 1/sqrt(H)] (H = fan-in of the recurrent and output
+// layers), biases zero, embedding entries standard normal.
+void rnn_init(RnnParams& params, const RnnConfig& config, common::Rng& rng);
+
+// Activations for T steps of B sequences, allocated once.
+struct RnnState {
+  RnnState(const RnnConfig& config, int64_t T, int64_t B);
+  int64_t T, B;
+  std::vector<float> x;         // (T, B, D) inputs (embedded tokens or values)
+  std::vector<float> h;         // (T+1, B, H); h[0] = initial state, set by the caller
+  std::vector<float> y;         // (T, B, O) outputs: scores or predicted values
+  std::vector<float> probs;     // (T, B, O) softmax of the scores (token models)
+  std::vector<float> d_y;       // (T, B, O)
+  std::vector<float> d_h, d_a;  // (T, B, H)
+  std::vector<float> d_x;       // (T, B, D)
+  // Carries the last hidden state into h[0] (truncated BPTT: the state flows on,
+  // the gradient stops at the chunk boundary).
+  void carry_state();
+  void reset_state();
+};
+
+// Token models: inputs and targets (T, B) token ids; returns the mean cross-entropy.
+// Value models: values (T, B) real inputs, targets (T, B); returns the mean squared error.
+float rnn_forward_tokens(RnnState& st, const RnnParams& p, const RnnConfig& c, const int* inputs,
+                         const int* targets);
+float rnn_forward_values(RnnState& st, const RnnParams& p, const RnnConfig& c,
+                         const float* values, const float* targets);
+// After the matching forward: accumulate dLoss/dparams into grads.
+void rnn_backward_tokens(RnnParams& grads, RnnState& st, const RnnParams& p, const RnnConfig& c,
+                         const int* inputs, const int* targets);
+void rnn_backward_values(RnnParams& grads, RnnState& st, const RnnParams& p, const RnnConfig& c,
+                         const float* targets);
+
+// ---------------------------------------------------------------------------
+// Task 1: the next value of a noisy sine wave
+
+struct SequenceConfig {
+  int64_t length = 5000;        // samples in the series
+  double period = 25.0;         // steps per cycle of the sine
+  double noise = 0.1;           // standard deviation of the added Gaussian noise
+  double test_fraction = 0.2;   // the last part of the series is the test set
+  int64_t hidden = 32;          // H
+  int64_t window = 50;          // T: training windows (random start, h0 = 0)
+  int64_t batch = 32;           // windows per step
+  int64_t steps = 1500;         // Adam steps
+  AdamConfig adam{3e-3f};       // learning rate 3e-3
+  float clip = 1.0f;            // gradient-norm clipping
+  int64_t warmup = 10;          // test predictions skipped while the state warms up
+  uint64_t seed = 1;
+  bool verbose = true;
+};
+
+struct SequenceResult {
+  double test_mse = 0.0;      // RNN on the test part
+  double baseline_mse = 0.0;  // "the next value equals the last one"
+  double noise_mse = 0.0;     // noise^2: the best any predictor can do
+  double seconds = 0.0;
+  std::vector<float> truth, prediction;  // the test part and the RNN's predictions
+};
+
+SequenceResult run_sequence_task(const SequenceConfig& config);
+
+// ---------------------------------------------------------------------------
+// Task 2: a character-level language model
+
+struct CharCorpus {
+  std::string name;            // "shakespeare", "kjv"
+  std::string variant;         // data/NAME/SOURCE
+  std::string text;            // the whole corpus
+  common::CharVocab vocab;
+  std::vector<int> train, val;  // token ids: the first 90%, the last 10%
+};
+// data/shakespeare/input.txt or data/kjv/kjv.txt; max_chars > 0 keeps only the start.
+CharCorpus load_char_corpus(const std::string& data_dir, const std::string& name,
+                            int64_t max_chars = 0);
+
+struct CharRnnTrainConfig {
+  int64_t seq_len = 100;      // T: steps of BPTT per update (truncation length)
+  int64_t batch = 32;         // B: parallel streams through the text
+  int64_t steps = 6000;       // Adam updates
+  AdamConfig adam{2e-3f};     // learning rate 2e-3 (cosine decay to 0 over the steps)
+  float clip = 5.0f;          // gradient-norm clipping
+  int64_t eval_every = 1000;  // steps between validation losses and printed samples
+  int64_t sample_chars = 200; // length of the samples printed during training
+  float temperature = 0.8f;
+  std::string prompt = "ROMEO:";
+  uint64_t seed = 1;
+  bool verbose = true;
+};
+
+struct CharRnnTrainResult {
+  double val_loss = 0.0;            // nats per character on the held-out 10%
+  double train_loss = 0.0;          // mean over the last eval_every steps
+  double tokens_per_second = 0.0;   // training throughput (evaluation excluded)
+  double train_seconds = 0.0;
+  std::vector<double> eval_steps, val_history, train_history;
+};
+
+struct CharRnn {
+  RnnConfig config;
+  RnnParams params, grads;
+  Adam adam;
+  explicit CharRnn(const RnnConfig& c) : config(c), params(c), grads(c), adam(params.size()) {}
+};
+
+// Truncated BPTT over B streams: the training text is cut into B equal parts read side by
+// side, T characters at a time; the hidden state carries over from one chunk to the next
+// (a new pass starts from zeros), the gradient stops at each chunk's start.
+CharRnnTrainResult train_char_rnn(CharRnn& model, const CharCorpus& corpus,
+                                  const CharRnnTrainConfig& train);
+// Mean cross-entropy (nats per character) over `tokens`, read the same way in B streams.
+double char_rnn_loss(const RnnParams& params, const RnnConfig& config,
+                     const std::vector<int>& tokens, int64_t seq_len, int64_t batch);
+
+// Feeds the prompt, then samples n_chars characters one at a time from
+// softmax(scores / temperature). Returns the prompt followed by the sample.
+std::string sample_text(const RnnParams& params, const RnnConfig& config,
+                        const common::CharVocab& vocab, const std::string& prompt,
+                        int64_t n_chars, float temperature, common::Rng& rng);
+
+// The lower-cased runs of letters in `text` (ASCII letters and apostrophes inside words).
+std::vector<std::string> words_of(const std::string& text);
+// Fraction of the words of `sample` that occur among `known` (0 when it has none).
+double known_word_fraction(const std::string& sample, const std::set<std::string>& known);
+
+// ---------------------------------------------------------------------------
+// The vanishing gradient, measured
+//
+// For sequences of length warmup + max_k + 1 and a loss at the LAST step only, the norm
+// of dLoss/dh_{T-k} for k = 0..max_k, averaged over many sequences. Each step back
+// multiplies the gradient by W_hh^T diag(1 - h^2); when those factors shrink vectors the
+// norm decays geometrically, and the network cannot learn from anything far back.
+struct VanishingResult {
+  std::vector<double> mean_norm;  // (max_k + 1): k = 0 is the last step
+  double decay_per_step = 0.0;    // exp(slope) of a least-squares line through log norm, k = 1..max_k
+  double ratio_k50_k1 = 0.0;      // mean_norm[50] / mean_norm[1]
+  int64_t sequences = 0;
+};
+VanishingResult measure_vanishing(const RnnParams& params, const RnnConfig& config,
+                                  const std::vector<int>& tokens, int64_t max_k,
+                                  int64_t sequences, int64_t warmup, uint64_t seed);
+
+}  // namespace phase3
