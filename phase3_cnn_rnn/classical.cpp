@@ -50,7 +50,8 @@ void mlp_forward(MlpState& st, const Mlp& m, const float* x, int64_t N) {
     float* out = st.acts[static_cast<size_t>(l + 1)].data();
     linear_forward(out, st.acts[static_cast<size_t>(l)].data(), m.weight(m.params, l),
                    m.bias(m.params, l), N, sizes[l], sizes[l + 1]);
-    if (l + 1 < m.layers()) tanh_forward(out, out, N * sizes[l + 1]);  // in place: tanh needs only its output
+    if (l + 1 < m.layers())
+      tanh_forward(out, out, N * sizes[l + 1]);  // in place: tanh needs only its output
   }
 }
 
@@ -69,9 +70,9 @@ void mlp_backward(MlpState& st, Mlp& m, const int* labels, int64_t N) {
       for (int64_t i = 0; i < N * sizes[l + 1]; ++i)
         d[static_cast<size_t>(i)] *= 1.0f - a[static_cast<size_t>(i)] * a[static_cast<size_t>(i)];
     }
-    linear_backward(l > 0 ? st.d_acts[in].data() : nullptr, m.weight(m.grads, l), m.bias(m.grads, l),
-                    st.d_acts[out].data(), st.acts[in].data(), m.weight(m.params, l), N, sizes[l],
-                    sizes[l + 1]);
+    linear_backward(l > 0 ? st.d_acts[in].data() : nullptr, m.weight(m.grads, l),
+                    m.bias(m.grads, l), st.d_acts[out].data(), st.acts[in].data(),
+                    m.weight(m.params, l), N, sizes[l], sizes[l + 1]);
   }
 }
 
@@ -118,7 +119,8 @@ double train_mlp(Mlp& m, const common::ImageDataset& data, const ClassicalTrainC
     while (batches.next(idx)) {
       const int64_t N = static_cast<int64_t>(idx.size());
       common::gather_rows(data.train_x, idx, batch_x);
-      for (size_t i = 0; i < idx.size(); ++i) batch_y[i] = data.train_y[static_cast<size_t>(idx[i])];
+      for (size_t i = 0; i < idx.size(); ++i)
+        batch_y[i] = data.train_y[static_cast<size_t>(idx[i])];
       mlp_forward(st, m, batch_x.data(), N);
       const float loss = softmax_cross_entropy_forward(st.probs.data(), st.acts.back().data(),
                                                        batch_y.data(), N, sizes.back());
@@ -169,7 +171,7 @@ std::vector<int> knn_predict(const common::Tensor& train_x, const std::vector<in
     const int64_t b = std::min(block, n_test - start);
     // dist (b, N_train) = -2 test_block (b, D) train^T (D, N_train)
     matmul(false, true, b, n_train, D, -2.0f, test_x.row(start), D, train_x.data(), D, 0.0f,
-                 dist.data(), n_train);
+           dist.data(), n_train);
     common::parallel_for(0, b, 8, [&](int64_t lo, int64_t hi) {
       std::vector<float> best_d(static_cast<size_t>(k));
       std::vector<int> best_j(static_cast<size_t>(k)), votes(static_cast<size_t>(classes));
@@ -180,7 +182,8 @@ std::vector<int> knn_predict(const common::Tensor& train_x, const std::vector<in
         std::fill(best_j.begin(), best_j.end(), -1);
         for (int64_t j = 0; j < n_train; ++j) {
           const float d = row[j] + train_sq[static_cast<size_t>(j)];
-          if (d >= best_d[static_cast<size_t>(k - 1)]) continue;  // (strict: earlier index wins ties)
+          if (d >= best_d[static_cast<size_t>(k - 1)])
+            continue;  // (strict: earlier index wins ties)
           int64_t pos = k - 1;
           while (pos > 0 && best_d[static_cast<size_t>(pos - 1)] > d) {
             best_d[static_cast<size_t>(pos)] = best_d[static_cast<size_t>(pos - 1)];

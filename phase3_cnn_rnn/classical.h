@@ -50,11 +50,11 @@ struct Mlp {
 };
 
 struct ClassicalTrainConfig {
-  int epochs = 10;          // passes over the training set
-  int64_t batch_size = 64;  // images per SGD step
+  int epochs = 10;                    // passes over the training set
+  int64_t batch_size = 64;            // images per SGD step
   SgdConfig sgd{0.05f, 0.9f, 1e-4f};  // lr, momentum, weight decay
   uint64_t seed = 1;
-  bool verbose = true;      // progress bar
+  bool verbose = true;  // progress bar
 };
 
 // LeCun initialisation (tanh hidden units), then SGD with momentum and a cosine schedule
@@ -75,8 +75,7 @@ void mlp_predict(std::vector<int>& predicted, const Mlp& model, const common::Te
 // Comparing neighbours of one test image, ||x||^2 is the same for all and is dropped.
 
 std::vector<int> knn_predict(const common::Tensor& train_x, const std::vector<int>& train_y,
-                             const common::Tensor& test_x, int k, int classes,
-                             bool verbose = true);
+                             const common::Tensor& test_x, int k, int classes, bool verbose = true);
 
 double accuracy(const std::vector<int>& predicted, const std::vector<int>& truth);
 

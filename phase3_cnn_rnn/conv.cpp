@@ -216,16 +216,16 @@ void conv2d_backward(Real* d_in, Real* d_weight, Real* d_bias, Real* d_cols, con
   col2im(d_in, d_cols, s);
 }
 
-#define PHASE3_INSTANTIATE(Real)                                                               \
-  template void conv2d_naive_forward<Real>(Real*, const Real*, const Real*, const Real*,      \
-                                           const Conv2dShape&);                               \
-  template void conv2d_naive_backward<Real>(Real*, Real*, Real*, const Real*, const Real*,    \
-                                            const Real*, const Conv2dShape&);                 \
-  template void im2col<Real>(Real*, const Real*, const Conv2dShape&);                         \
-  template void col2im<Real>(Real*, const Real*, const Conv2dShape&);                         \
-  template void conv2d_forward<Real>(Real*, Real*, const Real*, const Real*, const Real*,     \
-                                     const Conv2dShape&);                                     \
-  template void conv2d_backward<Real>(Real*, Real*, Real*, Real*, const Real*, const Real*,   \
+#define PHASE3_INSTANTIATE(Real)                                                            \
+  template void conv2d_naive_forward<Real>(Real*, const Real*, const Real*, const Real*,    \
+                                           const Conv2dShape&);                             \
+  template void conv2d_naive_backward<Real>(Real*, Real*, Real*, const Real*, const Real*,  \
+                                            const Real*, const Conv2dShape&);               \
+  template void im2col<Real>(Real*, const Real*, const Conv2dShape&);                       \
+  template void col2im<Real>(Real*, const Real*, const Conv2dShape&);                       \
+  template void conv2d_forward<Real>(Real*, Real*, const Real*, const Real*, const Real*,   \
+                                     const Conv2dShape&);                                   \
+  template void conv2d_backward<Real>(Real*, Real*, Real*, Real*, const Real*, const Real*, \
                                       const Real*, const Conv2dShape&);
 PHASE3_INSTANTIATE(float)
 PHASE3_INSTANTIATE(double)

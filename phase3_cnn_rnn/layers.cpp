@@ -29,8 +29,8 @@ void matmul(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float a
 }
 
 void matmul(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
-            const double* A, int64_t lda, const double* B, int64_t ldb, double beta,
-            double* C, int64_t ldc) {
+            const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
+            int64_t ldc) {
   for (int64_t i = 0; i < M; ++i) {
     for (int64_t j = 0; j < N; ++j) {
       double sum = 0.0;
@@ -47,8 +47,12 @@ void matmul(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double 
 // ---------------------------------------------------------------------------
 // Initialisation
 
-float lecun_std(int64_t fan_in) { return static_cast<float>(std::sqrt(1.0 / fan_in)); }
-float he_std(int64_t fan_in) { return static_cast<float>(std::sqrt(2.0 / fan_in)); }
+float lecun_std(int64_t fan_in) {
+  return static_cast<float>(std::sqrt(1.0 / fan_in));
+}
+float he_std(int64_t fan_in) {
+  return static_cast<float>(std::sqrt(2.0 / fan_in));
+}
 
 void init_normal(float* w, int64_t n, float stddev, common::Rng& rng) {
   for (int64_t i = 0; i < n; ++i) w[i] = static_cast<float>(rng.normal() * stddev);
@@ -79,8 +83,7 @@ inline float tanh_of(float x) {
   const float y = y1 > 40.0f ? 40.0f : y1;
   const float y_k = y == y ? y : 0.0f;  // only a number may be converted to an integer
   // k = round(y / ln2);  r = y - k ln2 (ln2 split in two parts, so k * ln2_hi is exact)
-  const int32_t k =
-      static_cast<int32_t>(y_k * 1.44269504088896341f + (y_k < 0.0f ? -0.5f : 0.5f));
+  const int32_t k = static_cast<int32_t>(y_k * 1.44269504088896341f + (y_k < 0.0f ? -0.5f : 0.5f));
   const float kf = static_cast<float>(k);
   const float r = (y - kf * 0.693145751953125f) - kf * 1.428606765330187e-06f;
   float p = 1.0f / 5040.0f;  // Horner: ((((((r/7! + 1/6!) r + 1/5!) r + ...) r + 1) r
@@ -96,7 +99,9 @@ inline float tanh_of(float x) {
   return em1 / (em1 + 2.0f);
 }
 // Double precision (the gradient checks) uses the library.
-inline double tanh_of(double x) { return std::tanh(x); }
+inline double tanh_of(double x) {
+  return std::tanh(x);
+}
 
 }  // namespace
 
@@ -246,18 +251,18 @@ void check_finite_loss(double loss, int64_t step, const char* what) {
 // ---------------------------------------------------------------------------
 // The two instantiations: float (training) and double (gradient checks).
 
-#define PHASE3_INSTANTIATE(Real)                                                            \
-  template void tanh_forward<Real>(Real*, const Real*, int64_t);                           \
-  template void tanh_backward<Real>(Real*, const Real*, const Real*, int64_t);             \
-  template void relu_forward<Real>(Real*, const Real*, int64_t);                           \
-  template void relu_backward<Real>(Real*, const Real*, const Real*, int64_t);             \
-  template void linear_forward<Real>(Real*, const Real*, const Real*, const Real*, int64_t, \
-                                     int64_t, int64_t);                                    \
-  template void linear_backward<Real>(Real*, Real*, Real*, const Real*, const Real*,        \
-                                      const Real*, int64_t, int64_t, int64_t);             \
-  template Real softmax_cross_entropy_forward<Real>(Real*, const Real*, const int*, int64_t, \
-                                                    int64_t);                              \
-  template void softmax_cross_entropy_backward<Real>(Real*, const Real*, const int*, int64_t, \
+#define PHASE3_INSTANTIATE(Real)                                                                  \
+  template void tanh_forward<Real>(Real*, const Real*, int64_t);                                  \
+  template void tanh_backward<Real>(Real*, const Real*, const Real*, int64_t);                    \
+  template void relu_forward<Real>(Real*, const Real*, int64_t);                                  \
+  template void relu_backward<Real>(Real*, const Real*, const Real*, int64_t);                    \
+  template void linear_forward<Real>(Real*, const Real*, const Real*, const Real*, int64_t,       \
+                                     int64_t, int64_t);                                           \
+  template void linear_backward<Real>(Real*, Real*, Real*, const Real*, const Real*, const Real*, \
+                                      int64_t, int64_t, int64_t);                                 \
+  template Real softmax_cross_entropy_forward<Real>(Real*, const Real*, const int*, int64_t,      \
+                                                    int64_t);                                     \
+  template void softmax_cross_entropy_backward<Real>(Real*, const Real*, const int*, int64_t,     \
                                                      int64_t);
 PHASE3_INSTANTIATE(float)
 PHASE3_INSTANTIATE(double)

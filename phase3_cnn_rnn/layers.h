@@ -33,8 +33,8 @@ void matmul(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float a
             const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
             int64_t ldc);
 void matmul(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
-            const double* A, int64_t lda, const double* B, int64_t ldb, double beta,
-            double* C, int64_t ldc);
+            const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
+            int64_t ldc);
 
 // ---------------------------------------------------------------------------
 // Initialisation
@@ -105,9 +105,9 @@ void argmax_rows(int* predicted, const float* scores, int64_t N, int64_t V);
 //   w = w - lr * v
 
 struct SgdConfig {
-  float lr = 0.05f;             // base learning rate (the schedule scales it)
-  float momentum = 0.9f;        // 0 gives plain SGD
-  float weight_decay = 5e-4f;   // L2 penalty coefficient
+  float lr = 0.05f;            // base learning rate (the schedule scales it)
+  float momentum = 0.9f;       // 0 gives plain SGD
+  float weight_decay = 5e-4f;  // L2 penalty coefficient
 };
 
 void sgd_momentum_step(float* w, const float* grad, float* velocity, int64_t n, float lr,

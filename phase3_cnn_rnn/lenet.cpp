@@ -76,7 +76,9 @@ void LeNetParams::point(const LeNetConfig& config) {
   out_b = take(config.classes);
 }
 
-void LeNetParams::zero() { std::fill(data.begin(), data.end(), 0.0f); }
+void LeNetParams::zero() {
+  std::fill(data.begin(), data.end(), 0.0f);
+}
 
 int64_t LeNetParams::View::size() const {
   int64_t n = 1;
@@ -87,11 +89,16 @@ int64_t LeNetParams::View::size() const {
 std::vector<LeNetParams::View> LeNetParams::views() {
   const Sizes s(config_);
   const int64_t V = config_.classes;
-  return {{"c1_w", c1_w, {C1, 1, K, K}},      {"c1_b", c1_b, {C1}},
-          {"c3_w", c3_w, {C3, C1, K, K}},     {"c3_b", c3_b, {C3}},
-          {"c5_w", c5_w, {C5, C3, s.s4, s.s4}}, {"c5_b", c5_b, {C5}},
-          {"f6_w", f6_w, {F6, C5}},           {"f6_b", f6_b, {F6}},
-          {"out_w", out_w, {V, F6}},          {"out_b", out_b, {V}}};
+  return {{"c1_w", c1_w, {C1, 1, K, K}},
+          {"c1_b", c1_b, {C1}},
+          {"c3_w", c3_w, {C3, C1, K, K}},
+          {"c3_b", c3_b, {C3}},
+          {"c5_w", c5_w, {C5, C3, s.s4, s.s4}},
+          {"c5_b", c5_b, {C5}},
+          {"f6_w", f6_w, {F6, C5}},
+          {"f6_b", f6_b, {F6}},
+          {"out_w", out_w, {V, F6}},
+          {"out_b", out_b, {V}}};
 }
 
 void lenet_init(LeNetParams& params, const LeNetConfig& config, common::Rng& rng) {
@@ -226,8 +233,8 @@ float lenet_forward(LeNetState& st, const LeNetParams& w, const LeNetConfig& con
                                        config.classes);
 }
 
-void lenet_backward(LeNetParams& g, LeNetState& st, const LeNetParams& w,
-                    const LeNetConfig& config, const int* labels, int64_t N) {
+void lenet_backward(LeNetParams& g, LeNetState& st, const LeNetParams& w, const LeNetConfig& config,
+                    const int* labels, int64_t N) {
   check_batch(st, N);
   const Sizes s(config);
   Conv2dShape c1 = st.c1_shape, c3 = st.c3_shape;
@@ -235,8 +242,8 @@ void lenet_backward(LeNetParams& g, LeNetState& st, const LeNetParams& w,
   c1.N = c3.N = s2.N = s4.N = N;
   const int64_t n_c1 = N * s.c1 * s.c1 * C1, n_c3 = N * s.c3 * s.c3 * C3;
   // Backward functions accumulate: start every activation gradient at zero.
-  for (auto* d : {&st.d_a1, &st.d_c1, &st.d_s2, &st.d_a3, &st.d_c3, &st.d_s4, &st.d_flat,
-                  &st.d_a5, &st.d_c5, &st.d_a6, &st.d_f6, &st.d_logits})
+  for (auto* d : {&st.d_a1, &st.d_c1, &st.d_s2, &st.d_a3, &st.d_c3, &st.d_s4, &st.d_flat, &st.d_a5,
+                  &st.d_c5, &st.d_a6, &st.d_f6, &st.d_logits})
     std::fill(d->begin(), d->end(), 0.0f);
 
   // Walk the forward pass backwards, each call the mirror of its forward line.
@@ -262,8 +269,8 @@ void lenet_backward(LeNetParams& g, LeNetState& st, const LeNetParams& w,
   pool_backward(config, st.d_a1.data(), st.d_s2.data(), st.s2_argmax.data(), s2);
   // a1 = act(c1);  c1 = conv(image): the image needs no gradient (d_in = nullptr).
   activation_backward(config, st.d_c1.data(), st.d_a1.data(), st.a1.data(), n_c1);
-  conv2d_backward<float>(nullptr, g.c1_w, g.c1_b, nullptr, st.d_c1.data(), st.cols1.data(),
-                         w.c1_w, c1);
+  conv2d_backward<float>(nullptr, g.c1_w, g.c1_b, nullptr, st.d_c1.data(), st.cols1.data(), w.c1_w,
+                         c1);
 }
 
 // ---------------------------------------------------------------------------
@@ -306,8 +313,9 @@ LeNetTrainResult train_lenet(LeNet& model, const common::ImageDataset& data,
                              const LeNetTrainConfig& train) {
   if (data.rows != model.config.image_size || data.cols != model.config.image_size)
     throw common::Error("LeNet-5 is configured for " + std::to_string(model.config.image_size) +
-                        "x" + std::to_string(model.config.image_size) + " images, the dataset has " +
-                        std::to_string(data.rows) + "x" + std::to_string(data.cols));
+                        "x" + std::to_string(model.config.image_size) +
+                        " images, the dataset has " + std::to_string(data.rows) + "x" +
+                        std::to_string(data.cols));
   common::Rng rng(train.seed);
   lenet_init(model.params, model.config, rng);
   model.velocity.zero();
@@ -318,7 +326,7 @@ LeNetTrainResult train_lenet(LeNet& model, const common::ImageDataset& data,
   common::BatchIterator batches(n_train, B, &rng);
   const int64_t total_steps = batches.batches_per_epoch() * train.epochs;
   common::Tensor batch_x({B, data.train_x.size() / n_train});  // (B, 784)
-  std::vector<int> batch_y(static_cast<size_t>(B));              // (B)
+  std::vector<int> batch_y(static_cast<size_t>(B));            // (B)
 
   LeNetTrainResult result;
   std::optional<common::ProgressBar> bar;
@@ -337,8 +345,8 @@ LeNetTrainResult train_lenet(LeNet& model, const common::ImageDataset& data,
       common::gather_rows(data.train_x, idx, batch_x);
       for (size_t i = 0; i < idx.size(); ++i)
         batch_y[i] = data.train_y[static_cast<size_t>(idx[i])];
-      const float lr = train.cosine_schedule ? cosine_lr(train.sgd.lr, step, total_steps)
-                                             : train.sgd.lr;
+      const float lr =
+          train.cosine_schedule ? cosine_lr(train.sgd.lr, step, total_steps) : train.sgd.lr;
       const float loss =
           lenet_train_step(model, state, batch_x.data(), batch_y.data(), N, lr, train.sgd);
       check_finite_loss(loss, step, "lenet");

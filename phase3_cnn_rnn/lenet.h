@@ -107,22 +107,21 @@ struct LeNetState {
   int64_t max_batch;
   Conv2dShape c1_shape, c3_shape;  // N is set per batch
   Pool2dShape s2_shape, s4_shape;
-  std::vector<float> x;            // (1, 28, 28, N) the input images, batch innermost
-  std::vector<float> c1, a1;       // (6, 28, 28, N) C1 before / after the activation
-  std::vector<float> s2;           // (6, 14, 14, N)
-  std::vector<float> c3, a3;       // (16, 10, 10, N)
-  std::vector<float> s4;           // (16, 5, 5, N)
-  std::vector<float> flat;         // (N, 400) S4 as one row per image, (c, h, w) order
-  std::vector<float> c5, a5;       // (N, 120)
-  std::vector<float> f6, a6;       // (N, 84)
-  std::vector<float> logits;       // (N, 10)
-  std::vector<float> probs;        // (N, 10)
+  std::vector<float> x;                       // (1, 28, 28, N) the input images, batch innermost
+  std::vector<float> c1, a1;                  // (6, 28, 28, N) C1 before / after the activation
+  std::vector<float> s2;                      // (6, 14, 14, N)
+  std::vector<float> c3, a3;                  // (16, 10, 10, N)
+  std::vector<float> s4;                      // (16, 5, 5, N)
+  std::vector<float> flat;                    // (N, 400) S4 as one row per image, (c, h, w) order
+  std::vector<float> c5, a5;                  // (N, 120)
+  std::vector<float> f6, a6;                  // (N, 84)
+  std::vector<float> logits;                  // (N, 10)
+  std::vector<float> probs;                   // (N, 10)
   std::vector<int32_t> s2_argmax, s4_argmax;  // max-pooling winners, shaped like s2 / s4
-  std::vector<float> cols1;        // (25, 28*28*N)   im2col workspace of C1 (rows padded)
-  std::vector<float> cols3;        // (150, 10*10*N)  im2col workspace of C3
-  std::vector<float> d_cols3;      // (150, 10*10*N)
-  std::vector<float> d_a1, d_c1, d_s2, d_a3, d_c3, d_s4, d_flat, d_a5, d_c5, d_a6, d_f6,
-      d_logits;
+  std::vector<float> cols1;    // (25, 28*28*N)   im2col workspace of C1 (rows padded)
+  std::vector<float> cols3;    // (150, 10*10*N)  im2col workspace of C3
+  std::vector<float> d_cols3;  // (150, 10*10*N)
+  std::vector<float> d_a1, d_c1, d_s2, d_a3, d_c3, d_s4, d_flat, d_a5, d_c5, d_a6, d_f6, d_logits;
 };
 
 // ---------------------------------------------------------------------------
@@ -140,27 +139,27 @@ void lenet_backward(LeNetParams& grads, LeNetState& state, const LeNetParams& pa
 // Training and evaluation
 
 struct LeNetTrainConfig {
-  int epochs = 15;          // passes over the training set
-  int64_t batch_size = 64;  // images per SGD step
-  SgdConfig sgd;            // lr 0.05, momentum 0.9, weight decay 5e-4 (layers.h)
+  int epochs = 15;              // passes over the training set
+  int64_t batch_size = 64;      // images per SGD step
+  SgdConfig sgd;                // lr 0.05, momentum 0.9, weight decay 5e-4 (layers.h)
   bool cosine_schedule = true;  // cosine decay of the learning rate to 0 (else constant)
-  uint64_t seed = 1;        // initialisation and shuffling
-  bool verbose = true;      // one line per epoch on stdout, a progress bar on stderr
+  uint64_t seed = 1;            // initialisation and shuffling
+  bool verbose = true;          // one line per epoch on stdout, a progress bar on stderr
 };
 
 struct EpochRecord {
   int epoch = 0;
-  double train_loss = 0.0;     // mean over the epoch's mini-batches
+  double train_loss = 0.0;  // mean over the epoch's mini-batches
   double test_accuracy = 0.0;
-  double seconds = 0.0;        // wall time since training started
+  double seconds = 0.0;  // wall time since training started
 };
 
 struct LeNetTrainResult {
   std::vector<EpochRecord> history;
   double test_accuracy = 0.0;
   double final_train_loss = 0.0;
-  double train_seconds = 0.0;        // training steps only (evaluation excluded)
-  double images_per_second = 0.0;    // training throughput
+  double train_seconds = 0.0;      // training steps only (evaluation excluded)
+  double images_per_second = 0.0;  // training throughput
 };
 
 struct LeNet {

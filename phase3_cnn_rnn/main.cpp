@@ -43,13 +43,13 @@ constexpr const char* kPhase = "phase3_cnn_rnn";
 
 // The phase's own flags, with their defaults.
 struct Options {
-  std::string dataset = "mnist";      // lenet: mnist or fashion-mnist
-  bool classic = false;               // lenet: the paper's tanh + average pooling
-  std::string corpus = "shakespeare"; // char_rnn, vanishing: shakespeare or kjv
-  int64_t hidden = 256;               // char_rnn: hidden units
-  std::string prompt;                 // char_rnn: empty = the corpus's own ("ROMEO:")
-  double temperature = 0.8;           // char_rnn: sampling temperature
-  int64_t sample_chars = 500;         // char_rnn: length of the final sample
+  std::string dataset = "mnist";       // lenet: mnist or fashion-mnist
+  bool classic = false;                // lenet: the paper's tanh + average pooling
+  std::string corpus = "shakespeare";  // char_rnn, vanishing: shakespeare or kjv
+  int64_t hidden = 256;                // char_rnn: hidden units
+  std::string prompt;                  // char_rnn: empty = the corpus's own ("ROMEO:")
+  double temperature = 0.8;            // char_rnn: sampling temperature
+  int64_t sample_chars = 500;          // char_rnn: length of the final sample
 };
 
 // What every experiment gets: the flags, the metrics file being filled in, and results
@@ -69,8 +69,8 @@ void say(const std::string& text) {
 }
 
 void heading(const std::string& title, const std::string& narration) {
-  say("\n=== " + title + " " + std::string(title.size() < 76 ? 76 - title.size() : 0, '=') +
-      "\n" + narration);
+  say("\n=== " + title + " " + std::string(title.size() < 76 ? 76 - title.size() : 0, '=') + "\n" +
+      narration);
 }
 
 std::string fmt(const char* format, double value) {
@@ -118,8 +118,8 @@ phase3::LeNetTrainConfig lenet_train_config(const Lesson& lesson, const std::str
 
 common::ImageDataset load_images(const Lesson& lesson, const std::string& dataset) {
   // --quick: the first 10,000 training images (all of them for our MNIST) and 2,000 test.
-  return common::load_image_dataset(lesson.flags.data_dir, dataset,
-                                    lesson.flags.quick ? 10000 : 0, lesson.flags.quick ? 2000 : 0);
+  return common::load_image_dataset(lesson.flags.data_dir, dataset, lesson.flags.quick ? 10000 : 0,
+                                    lesson.flags.quick ? 2000 : 0);
 }
 
 LeNetRun run_lenet(Lesson& lesson, const std::string& dataset, bool classic,
@@ -147,13 +147,13 @@ LeNetRun run_lenet(Lesson& lesson, const std::string& dataset, bool classic,
   run.accuracy = phase3::lenet_accuracy(model.params, config, ds.test_x, ds.test_y, &predicted);
   say("\n  test accuracy " + fmt("%.4f", run.accuracy) + " (error " +
       fmt("%.2f", 100.0 * (1.0 - run.accuracy)) + "%), training " +
-      fmt("%.1f", run.result.train_seconds) + " s at " +
-      fmt("%.0f", run.result.images_per_second) + " images/s on " +
-      std::to_string(common::num_threads()) + " thread(s)\n");
+      fmt("%.1f", run.result.train_seconds) + " s at " + fmt("%.0f", run.result.images_per_second) +
+      " images/s on " + std::to_string(common::num_threads()) + " thread(s)\n");
 
   // Pictures: curves, C1 filters, feature maps of the first test digit, mistakes.
   const std::string prefix = "lenet_" + dataset + (classic ? "_classic" : "");
-  common::Series loss{"training loss", {}, {}, true, true}, acc{"test accuracy", {}, {}, true, true};
+  common::Series loss{"training loss", {}, {}, true, true},
+      acc{"test accuracy", {}, {}, true, true};
   for (const auto& e : run.result.history) {
     loss.x.push_back(e.epoch);
     loss.y.push_back(e.train_loss);
@@ -169,8 +169,9 @@ LeNetRun run_lenet(Lesson& lesson, const std::string& dataset, bool classic,
                 phase3::filters_picture(model.params.c1_w, 6, 5, 12));
   phase3::LeNetState one(config, 1);
   phase3::lenet_forward(one, model.params, config, ds.test_x.row(0), nullptr, 1);
-  write_picture(lesson, prefix + "_c1_maps.png",
-                phase3::feature_maps_picture(one.a1.data(), 28, 28, 6, 3, ds.test_x.row(0), 28, 28));
+  write_picture(
+      lesson, prefix + "_c1_maps.png",
+      phase3::feature_maps_picture(one.a1.data(), 28, 28, 6, 3, ds.test_x.row(0), 28, 28));
   write_picture(lesson, prefix + "_c3_maps.png",
                 phase3::feature_maps_picture(one.a3.data(), 10, 10, 16, 8));
   std::vector<int64_t> wrong;
@@ -365,8 +366,8 @@ phase3::CharRnnTrainConfig char_train_config(const Lesson& lesson) {
   train.batch = lesson.flags.batch_size_or(static_cast<int>(train.batch));
   train.adam.lr = static_cast<float>(lesson.flags.lr_or(train.adam.lr));
   train.eval_every = quick ? 100 : train.eval_every;
-  train.prompt = lesson.options.prompt.empty() ? default_prompt(lesson.options.corpus)
-                                               : lesson.options.prompt;
+  train.prompt =
+      lesson.options.prompt.empty() ? default_prompt(lesson.options.corpus) : lesson.options.prompt;
   train.temperature = static_cast<float>(lesson.options.temperature);
   train.seed = lesson.flags.seed;
   return train;
@@ -385,8 +386,8 @@ const phase3::CharCorpus& corpus(Lesson& lesson) {
 
 std::string checkpoint_path(const Lesson& lesson, const phase3::RnnConfig& config) {
   return out_path(lesson, "char_rnn_" + lesson.options.corpus + "_h" +
-                              std::to_string(config.hidden) +
-                              (lesson.flags.quick ? "_quick" : "") + ".ckpt");
+                              std::to_string(config.hidden) + (lesson.flags.quick ? "_quick" : "") +
+                              ".ckpt");
 }
 
 std::vector<std::pair<std::string, const common::Tensor*>> as_tensors(
@@ -420,17 +421,19 @@ void char_rnn(Lesson& lesson) {
       std::to_string(text.train.size()) + " for training, " + std::to_string(text.val.size()) +
       " for validation\n  (a uniform guess among " + std::to_string(text.vocab.size()) +
       " characters scores ln " + std::to_string(text.vocab.size()) + " = " +
-      fmt("%.2f", std::log(static_cast<double>(text.vocab.size()))) + " nats)\n  model: embedding " + std::to_string(config.input) + ", hidden " +
+      fmt("%.2f", std::log(static_cast<double>(text.vocab.size()))) +
+      " nats)\n  model: embedding " + std::to_string(config.input) + ", hidden " +
       std::to_string(config.hidden) + "; " + std::to_string(train.steps) + " steps of " +
-      std::to_string(train.batch) + " x " + std::to_string(train.seq_len) + " characters, Adam lr " +
-      fmt("%g", train.adam.lr) + " (cosine to 0)\n");
+      std::to_string(train.batch) + " x " + std::to_string(train.seq_len) +
+      " characters, Adam lr " + fmt("%g", train.adam.lr) + " (cosine to 0)\n");
   lesson.char_model.emplace(config);
   phase3::CharRnn& model = *lesson.char_model;
   const phase3::CharRnnTrainResult r = phase3::train_char_rnn(model, text, train);
 
   common::Rng rng(lesson.flags.seed);
-  const std::string sample = phase3::sample_text(model.params, config, text.vocab, train.prompt,
-                                                 lesson.options.sample_chars, train.temperature, rng);
+  const std::string sample =
+      phase3::sample_text(model.params, config, text.vocab, train.prompt,
+                          lesson.options.sample_chars, train.temperature, rng);
   const std::set<std::string> known = [&] {
     const std::string train_text = text.vocab.decode(text.train);
     const std::vector<std::string> w = phase3::words_of(train_text);
@@ -439,11 +442,11 @@ void char_rnn(Lesson& lesson) {
   const double known_fraction =
       phase3::known_word_fraction(sample.substr(train.prompt.size()), known);
   say("\n  validation loss " + fmt("%.3f", r.val_loss) + " nats/char (" +
-      fmt("%.3f", r.val_loss / std::log(2.0)) + " bits), training " +
-      fmt("%.1f", r.train_seconds) + " s at " + fmt("%.0f", r.tokens_per_second) +
-      " characters/s\n\n  A " + std::to_string(lesson.options.sample_chars) +
-      "-character sample at temperature " + fmt("%g", train.temperature) + ":\n\n" + sample +
-      "\n\n  " + fmt("%.0f", 100 * known_fraction) +
+      fmt("%.3f", r.val_loss / std::log(2.0)) + " bits), training " + fmt("%.1f", r.train_seconds) +
+      " s at " + fmt("%.0f", r.tokens_per_second) + " characters/s\n\n  A " +
+      std::to_string(lesson.options.sample_chars) + "-character sample at temperature " +
+      fmt("%g", train.temperature) + ":\n\n" + sample + "\n\n  " +
+      fmt("%.0f", 100 * known_fraction) +
       "% of its words occur in the training text: the network spells, but it has no\n"
       "  plan beyond a few words, because what it read 50 characters ago barely reaches\n"
       "  its gradient (next experiment).\n");
@@ -472,10 +475,12 @@ void char_rnn(Lesson& lesson) {
 
 void vanishing(Lesson& lesson) {
   const int64_t sequences = lesson.flags.quick ? 64 : 512;
-  heading("vanishing: how far back does the gradient reach?",
-          "For sequences of 151 characters and a loss at the last one only, we measure the\n"
-          "norm of dLoss/dh_{T-k}, k steps back, averaged over " + std::to_string(sequences) +
-              " validation sequences.\n"
+  heading(
+      "vanishing: how far back does the gradient reach?",
+      "For sequences of 151 characters and a loss at the last one only, we measure the\n"
+      "norm of dLoss/dh_{T-k}, k steps back, averaged over " +
+          std::to_string(sequences) +
+          " validation sequences.\n"
           "Every step back multiplies the gradient by W_hh^T diag(1 - h_t^2) (Hochreiter 1991,\n"
           "Bengio, Simard and Frasconi 1994).\n");
   common::Timer timer;
@@ -510,8 +515,10 @@ void vanishing(Lesson& lesson) {
         fmt("%.3e", r.mean_norm[static_cast<size_t>(k)]) + "\n");
   say("\n  decay per step " + fmt("%.3f", r.decay_per_step) +
       " (a least-squares line through log ||g_k||, k = 1..100)\n  ||g_50|| / ||g_1|| = " +
-      fmt("%.2e", r.ratio_k50_k1) + ": what the network read 50 characters ago\n  reaches "
-      "its gradient " + fmt("%.1e", r.ratio_k50_k1 > 0 ? 1.0 / r.ratio_k50_k1 : INFINITY) +
+      fmt("%.2e", r.ratio_k50_k1) +
+      ": what the network read 50 characters ago\n  reaches "
+      "its gradient " +
+      fmt("%.1e", r.ratio_k50_k1 > 0 ? 1.0 / r.ratio_k50_k1 : INFINITY) +
       " times weaker than what it read one character ago.\n  Training can only learn "
       "dependencies the gradient carries, so the RNN learns\n  spelling and short-range grammar "
       "and little else. The LSTM of phase 4 adds a\n  memory cell whose gradient path is a sum, "
@@ -547,8 +554,8 @@ void bench(Lesson& lesson) {
           "the best of 3 runs. --epochs, --steps, --batch-size and --lr do not apply.\n");
   const bool quick = lesson.flags.quick;
   const int threads = common::num_threads();
-  const common::ImageDataset ds = common::load_image_dataset(
-      lesson.flags.data_dir, "mnist", quick ? 2000 : 0, quick ? 2000 : 0);
+  const common::ImageDataset ds = common::load_image_dataset(lesson.flags.data_dir, "mnist",
+                                                             quick ? 2000 : 0, quick ? 2000 : 0);
   // (a) LeNet-5 training over one epoch (after a warm-up of a few steps).
   phase3::LeNet model{phase3::LeNetConfig{}};
   common::Rng rng(lesson.flags.seed);
@@ -620,14 +627,18 @@ void bench(Lesson& lesson) {
     rnn_tps = std::max(rnn_tps, phase3::train_char_rnn(rnn, text, rt).tokens_per_second);
 
   const std::string th = std::to_string(threads) + " thread(s)";
-  const std::string lenet_cfg = "LeNet-5 ReLU + max-pool, batch 64, SGD momentum 0.9, best of 3 "
-                                "epochs of " + std::to_string(n) + " MNIST training images, " + th;
-  const std::string infer_cfg = "LeNet-5 ReLU + max-pool, forward only, batch 1000 (run in "
-                                "blocks of 64), best of 3 passes over " + std::to_string(n_test) +
-                                " MNIST test images, " + th;
+  const std::string lenet_cfg =
+      "LeNet-5 ReLU + max-pool, batch 64, SGD momentum 0.9, best of 3 "
+      "epochs of " +
+      std::to_string(n) + " MNIST training images, " + th;
+  const std::string infer_cfg =
+      "LeNet-5 ReLU + max-pool, forward only, batch 1000 (run in "
+      "blocks of 64), best of 3 passes over " +
+      std::to_string(n_test) + " MNIST test images, " + th;
   const std::string rnn_cfg = "char-RNN embedding 64, hidden 256, vocab " +
-                              std::to_string(rc.vocab) + ", sequence 100, batch 32, Adam, clip 5, " +
-                              "best of 3 runs of " + std::to_string(rt.steps) + " steps, " + th;
+                              std::to_string(rc.vocab) +
+                              ", sequence 100, batch 32, Adam, clip 5, " + "best of 3 runs of " +
+                              std::to_string(rt.steps) + " steps, " + th;
   say("  LeNet-5 training   " + fmt("%9.0f", train_ips) + " images/s   (" + lenet_cfg + ")\n");
   say("  LeNet-5 inference  " + fmt("%9.0f", infer_ips) + " images/s   (" + infer_cfg + ")\n");
   say("  char-RNN training  " + fmt("%9.0f", rnn_tps) + " tokens/s   (" + rnn_cfg + ")\n");
@@ -667,8 +678,10 @@ int main(int argc, char** argv) {
         "then a vanilla RNN (Elman 1990) trained by backpropagation through time: a noisy\n"
         "sine wave, a character-level language model, and its vanishing gradient measured.");
     parser.add_experiment("lenet", "LeNet-5 on MNIST (or --dataset fashion-mnist); pictures");
-    parser.add_experiment("classical", "linear, 3-NN and 2-layer MLP against LeNet-5: the 1998 table");
-    parser.add_experiment("sequence", "RNN next-value prediction of a noisy sine wave vs a baseline");
+    parser.add_experiment("classical",
+                          "linear, 3-NN and 2-layer MLP against LeNet-5: the 1998 table");
+    parser.add_experiment("sequence",
+                          "RNN next-value prediction of a noisy sine wave vs a baseline");
     parser.add_experiment("char_rnn", "character-level RNN on tiny Shakespeare (or --corpus kjv)");
     parser.add_experiment("vanishing", "norm of dLoss/dh_{T-k} for k = 0..100 in the trained RNN");
     parser.add_experiment("bench", "LeNet-5 images/s (train, infer) and char-RNN tokens/s");
@@ -689,8 +702,9 @@ int main(int argc, char** argv) {
         "Pictures and charts go to --out-dir; the whole lesson takes about 2 minutes on 2 cores.");
     const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
     check_options(options);
-    Lesson lesson{flags, options, common::Metrics(kPhase, flags.seed, common::num_threads(), flags.quick),
-                  {}, {}, {}};
+    Lesson lesson{
+        flags, options, common::Metrics(kPhase, flags.seed, common::num_threads(), flags.quick),
+        {},    {},      {}};
     if (flags.quick) common::ProgressBar::set_enabled(false);
 
     const std::string& e = flags.experiment;

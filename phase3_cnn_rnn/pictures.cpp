@@ -39,7 +39,8 @@ void draw_number_text(common::Image& image, int x, int y, const std::string& tex
       const uint8_t* glyph = kDigitFont[ch - '0'];
       for (int row = 0; row < 5; ++row)
         for (int col = 0; col < 3; ++col)
-          if (glyph[row] & (4 >> col)) fill_rect(image, x + col * scale, y + row * scale, scale, scale, rgb);
+          if (glyph[row] & (4 >> col))
+            fill_rect(image, x + col * scale, y + row * scale, scale, scale, rgb);
     } else if (ch != ' ') {
       throw common::Error(std::string("draw_number_text: no glyph for '") + ch + "'");
     }
@@ -64,7 +65,8 @@ common::Image feature_maps_picture(const float* maps, int H, int W, int C, int s
     // The input, resized to the maps' tile size by nearest neighbour.
     std::vector<float> resized(static_cast<size_t>(H * W));
     for (int y = 0; y < H; ++y)
-      for (int x = 0; x < W; ++x) resized[static_cast<size_t>(y * W + x)] = first[(y * H0 / H) * W0 + x * W0 / W];
+      for (int x = 0; x < W; ++x)
+        resized[static_cast<size_t>(y * W + x)] = first[(y * H0 / H) * W0 + x * W0 / W];
     tiles.push_back(common::upscale(common::gray_image(resized.data(), H, W), scale));
   }
   std::vector<float> plane(static_cast<size_t>(H * W));
@@ -93,7 +95,8 @@ common::Image misclassified_picture(const common::Tensor& x, int side,
       for (int xx = 0; xx < digit.width; ++xx)
         for (int c = 0; c < 3; ++c) tile.at(xx, y)[c] = digit.at(xx, y)[c];
     const int caption_y = digit.height + kFont;
-    draw_number_text(tile, 2 * kFont, caption_y, std::to_string(truth[static_cast<size_t>(i)]), kFont, green);
+    draw_number_text(tile, 2 * kFont, caption_y, std::to_string(truth[static_cast<size_t>(i)]),
+                     kFont, green);
     draw_number_text(tile, tile.width - 5 * kFont, caption_y,
                      std::to_string(predicted[static_cast<size_t>(i)]), kFont, red);
     tiles.push_back(tile);
@@ -103,9 +106,8 @@ common::Image misclassified_picture(const common::Tensor& x, int side,
 }
 
 std::string ascii_misclassified(const common::Tensor& x, int side,
-                                const std::vector<int64_t>& indices,
-                                const std::vector<int>& truth, const std::vector<int>& predicted,
-                                int count) {
+                                const std::vector<int64_t>& indices, const std::vector<int>& truth,
+                                const std::vector<int>& predicted, int count) {
   const int half = side / 2;
   const int n = std::min<int>(count, static_cast<int>(indices.size()));
   std::vector<std::vector<std::string>> blocks;
@@ -118,7 +120,8 @@ std::string ascii_misclassified(const common::Tensor& x, int side,
         const float* p = x.row(i);
         small[static_cast<size_t>(y * half + xx)] =
             (p[(2 * y) * side + 2 * xx] + p[(2 * y) * side + 2 * xx + 1] +
-             p[(2 * y + 1) * side + 2 * xx] + p[(2 * y + 1) * side + 2 * xx + 1]) / 4.0f;
+             p[(2 * y + 1) * side + 2 * xx] + p[(2 * y + 1) * side + 2 * xx + 1]) /
+            4.0f;
       }
     const std::string art = common::ascii_preview(small.data(), half, half);
     std::vector<std::string> lines;
@@ -129,7 +132,8 @@ std::string ascii_misclassified(const common::Tensor& x, int side,
     size_t start = 0;
     while (start < art.size()) {
       const size_t end = art.find('\n', start);
-      lines.push_back(art.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      lines.push_back(
+          art.substr(start, end == std::string::npos ? std::string::npos : end - start));
       if (end == std::string::npos) break;
       start = end + 1;
     }

@@ -36,8 +36,7 @@ common::Image misclassified_picture(const common::Tensor& x, int side,
 // Up to `count` images side by side as text (halved to side/2 lines), each headed
 // "true T -> P".
 std::string ascii_misclassified(const common::Tensor& x, int side,
-                                const std::vector<int64_t>& indices,
-                                const std::vector<int>& truth, const std::vector<int>& predicted,
-                                int count);
+                                const std::vector<int64_t>& indices, const std::vector<int>& truth,
+                                const std::vector<int>& predicted, int count);
 
 }  // namespace phase3

@@ -91,10 +91,10 @@ void maxpool2d_backward(Real* d_in, const Real* d_out, const int32_t* argmax,
   });
 }
 
-#define PHASE3_INSTANTIATE(Real)                                                             \
-  template void avgpool2d_forward<Real>(Real*, const Real*, const Pool2dShape&);            \
-  template void avgpool2d_backward<Real>(Real*, const Real*, const Pool2dShape&);           \
-  template void maxpool2d_forward<Real>(Real*, int32_t*, const Real*, const Pool2dShape&);  \
+#define PHASE3_INSTANTIATE(Real)                                                           \
+  template void avgpool2d_forward<Real>(Real*, const Real*, const Pool2dShape&);           \
+  template void avgpool2d_backward<Real>(Real*, const Real*, const Pool2dShape&);          \
+  template void maxpool2d_forward<Real>(Real*, int32_t*, const Real*, const Pool2dShape&); \
   template void maxpool2d_backward<Real>(Real*, const Real*, const int32_t*, const Pool2dShape&);
 PHASE3_INSTANTIATE(float)
 PHASE3_INSTANTIATE(double)

@@ -36,7 +36,6 @@ void avgpool2d_backward(Real* d_in, const Real* d_out, const Pool2dShape& s);
 template <class Real>
 void maxpool2d_forward(Real* out, int32_t* argmax, const Real* in, const Pool2dShape& s);
 template <class Real>
-void maxpool2d_backward(Real* d_in, const Real* d_out, const int32_t* argmax,
-                        const Pool2dShape& s);
+void maxpool2d_backward(Real* d_in, const Real* d_out, const int32_t* argmax, const Pool2dShape& s);
 
 }  // namespace phase3

@@ -64,9 +64,9 @@ void rnn_backward(Real* d_x, Real* d_w_xh, Real* d_w_hh, Real* d_b_h, Real* d_h0
   // Walk back in time. On arriving at step t, d_h's slot for h_t already holds the
   // gradient from the output at t plus (added by step t+1) the gradient from the future.
   for (int64_t t = T; t >= 1; --t) {
-    const Real* h_t = h + t * BH;      // (B, H)
-    Real* dh_t = d_h + (t - 1) * BH;   // (B, H) total dL/dh_t
-    Real* da_t = d_a + (t - 1) * BH;   // (B, H)
+    const Real* h_t = h + t * BH;     // (B, H)
+    Real* dh_t = d_h + (t - 1) * BH;  // (B, H) total dL/dh_t
+    Real* da_t = d_a + (t - 1) * BH;  // (B, H)
     // h_t = tanh(a_t)  =>  dL/da_t = dL/dh_t * (1 - h_t^2)
     for (int64_t i = 0; i < BH; ++i) da_t[i] = dh_t[i] * (Real(1) - h_t[i] * h_t[i]);
     // a_t = ... + h_{t-1} W_hh^T  =>  dL/dh_{t-1} += dL/da_t W_hh   (B, H) x (H, H)
@@ -104,7 +104,7 @@ void mse_backward(Real* d_pred, const Real* pred, const Real* target, int64_t n)
   for (int64_t i = 0; i < n; ++i) d_pred[i] += scale * (pred[i] - target[i]);
 }
 
-#define PHASE3_INSTANTIATE(Real)                                                                  \
+#define PHASE3_INSTANTIATE(Real)                                                                 \
   template void embedding_forward<Real>(Real*, const int*, const Real*, int64_t, int64_t);       \
   template void embedding_backward<Real>(Real*, const Real*, const int*, int64_t, int64_t);      \
   template void rnn_forward<Real>(Real*, const Real*, const Real*, const Real*, const Real*,     \
@@ -112,7 +112,7 @@ void mse_backward(Real* d_pred, const Real* pred, const Real* target, int64_t n)
   template void rnn_backward<Real>(Real*, Real*, Real*, Real*, Real*, Real*, Real*, const Real*, \
                                    const Real*, const Real*, const Real*, int64_t, int64_t,      \
                                    int64_t, int64_t);                                            \
-  template Real mse_forward<Real>(const Real*, const Real*, int64_t);                           \
+  template Real mse_forward<Real>(const Real*, const Real*, int64_t);                            \
   template void mse_backward<Real>(Real*, const Real*, const Real*, int64_t);
 PHASE3_INSTANTIATE(float)
 PHASE3_INSTANTIATE(double)
@@ -158,7 +158,9 @@ RnnParams::RnnParams(const RnnConfig& config) : config_(config) {
   point();
 }
 
-RnnParams::RnnParams(const RnnParams& other) : data(other.data), config_(other.config_) { point(); }
+RnnParams::RnnParams(const RnnParams& other) : data(other.data), config_(other.config_) {
+  point();
+}
 
 RnnParams& RnnParams::operator=(const RnnParams& other) {
   data = other.data;
@@ -183,7 +185,9 @@ void RnnParams::point() {
   b_y = p;
 }
 
-void RnnParams::zero() { std::fill(data.begin(), data.end(), 0.0f); }
+void RnnParams::zero() {
+  std::fill(data.begin(), data.end(), 0.0f);
+}
 
 std::vector<RnnParams::View> RnnParams::views() {
   const int64_t V = config_.vocab, D = config_.input, H = config_.hidden, O = config_.output;
@@ -254,8 +258,8 @@ void rnn_backward_tokens(RnnParams& g, RnnState& st, const RnnParams& p, const R
   embedding_backward(g.embed, st.d_x.data(), inputs, T * B, D);
 }
 
-float rnn_forward_values(RnnState& st, const RnnParams& p, const RnnConfig& c,
-                         const float* values, const float* targets) {
+float rnn_forward_values(RnnState& st, const RnnParams& p, const RnnConfig& c, const float* values,
+                         const float* targets) {
   const int64_t T = st.T, B = st.B, D = c.input, H = c.hidden, O = c.output;
   std::copy(values, values + T * B * D, st.x.begin());
   rnn_forward(st.h.data(), st.x.data(), p.w_xh, p.w_hh, p.b_h, T, B, D, H);
@@ -444,7 +448,8 @@ std::string sample_text(const RnnParams& p, const RnnConfig& c, const common::Ch
     // p_v proportional to exp(y_v / temperature): below 1 sharpens, above 1 flattens.
     const float y_max = *std::max_element(st.y.begin(), st.y.end());
     for (int64_t v = 0; v < V; ++v)
-      probs[static_cast<size_t>(v)] = std::exp((st.y[static_cast<size_t>(v)] - y_max) / temperature);
+      probs[static_cast<size_t>(v)] =
+          std::exp((st.y[static_cast<size_t>(v)] - y_max) / temperature);
     const int next = static_cast<int>(rng.categorical(probs));
     text += vocab.decode_one(next);
     step(next);
@@ -553,8 +558,8 @@ CharRnnTrainResult train_char_rnn(CharRnn& model, const CharCorpus& corpus,
 // The vanishing gradient
 
 VanishingResult measure_vanishing(const RnnParams& params, const RnnConfig& c,
-                                  const std::vector<int>& tokens, int64_t max_k,
-                                  int64_t sequences, int64_t warmup, uint64_t seed) {
+                                  const std::vector<int>& tokens, int64_t max_k, int64_t sequences,
+                                  int64_t warmup, uint64_t seed) {
   const int64_t T = warmup + max_k + 1, B = std::min<int64_t>(32, sequences);
   const int64_t H = c.hidden, V = c.output, n = static_cast<int64_t>(tokens.size());
   if (n < T + 2) throw common::Error("vanishing: the text is shorter than one sequence");
@@ -579,8 +584,9 @@ VanishingResult measure_vanishing(const RnnParams& params, const RnnConfig& c,
     std::fill(st.d_h.begin(), st.d_h.end(), 0.0f);
     const int64_t last = (T - 1) * B;  // first row of the last step
     for (int64_t b = 0; b < B; ++b)
-      softmax_cross_entropy_backward(st.d_y.data() + (last + b) * V, st.probs.data() + (last + b) * V,
-                                     targets.data() + last + b, 1, V);
+      softmax_cross_entropy_backward(st.d_y.data() + (last + b) * V,
+                                     st.probs.data() + (last + b) * V, targets.data() + last + b, 1,
+                                     V);
     linear_backward(st.d_h.data(), grads.w_hy, grads.b_y, st.d_y.data(), st.h.data() + B * H,
                     params.w_hy, T * B, H, V);
     rnn_backward(static_cast<float*>(nullptr), grads.w_xh, grads.w_hh, grads.b_h,

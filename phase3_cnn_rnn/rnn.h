@@ -108,10 +108,10 @@ struct Adam {
 //   values in, values out (sequence):  vocab = 0 (no embedding), input = 1, output = 1
 
 struct RnnConfig {
-  int64_t vocab = 0;    // V; 0 = the input is real values, no embedding table
-  int64_t input = 64;   // D: embedding width (or the width of the real-valued input)
-  int64_t hidden = 256; // H
-  int64_t output = 0;   // scores per step (V) or predicted values per step
+  int64_t vocab = 0;     // V; 0 = the input is real values, no embedding table
+  int64_t input = 64;    // D: embedding width (or the width of the real-valued input)
+  int64_t hidden = 256;  // H
+  int64_t output = 0;    // scores per step (V) or predicted values per step
 };
 
 // All parameters in one buffer with named views (same struct for gradients).
@@ -167,8 +167,8 @@ struct RnnState {
 // Value models: values (T, B) real inputs, targets (T, B); returns the mean squared error.
 float rnn_forward_tokens(RnnState& st, const RnnParams& p, const RnnConfig& c, const int* inputs,
                          const int* targets);
-float rnn_forward_values(RnnState& st, const RnnParams& p, const RnnConfig& c,
-                         const float* values, const float* targets);
+float rnn_forward_values(RnnState& st, const RnnParams& p, const RnnConfig& c, const float* values,
+                         const float* targets);
 // After the matching forward: accumulate dLoss/dparams into grads.
 void rnn_backward_tokens(RnnParams& grads, RnnState& st, const RnnParams& p, const RnnConfig& c,
                          const int* inputs, const int* targets);
@@ -179,17 +179,17 @@ void rnn_backward_values(RnnParams& grads, RnnState& st, const RnnParams& p, con
 // Task 1: the next value of a noisy sine wave
 
 struct SequenceConfig {
-  int64_t length = 5000;        // samples in the series
-  double period = 25.0;         // steps per cycle of the sine
-  double noise = 0.1;           // standard deviation of the added Gaussian noise
-  double test_fraction = 0.2;   // the last part of the series is the test set
-  int64_t hidden = 32;          // H
-  int64_t window = 50;          // T: training windows (random start, h0 = 0)
-  int64_t batch = 32;           // windows per step
-  int64_t steps = 1500;         // Adam steps
-  AdamConfig adam{3e-3f};       // learning rate 3e-3
-  float clip = 1.0f;            // gradient-norm clipping
-  int64_t warmup = 10;          // test predictions skipped while the state warms up
+  int64_t length = 5000;       // samples in the series
+  double period = 25.0;        // steps per cycle of the sine
+  double noise = 0.1;          // standard deviation of the added Gaussian noise
+  double test_fraction = 0.2;  // the last part of the series is the test set
+  int64_t hidden = 32;         // H
+  int64_t window = 50;         // T: training windows (random start, h0 = 0)
+  int64_t batch = 32;          // windows per step
+  int64_t steps = 1500;        // Adam steps
+  AdamConfig adam{3e-3f};      // learning rate 3e-3
+  float clip = 1.0f;           // gradient-norm clipping
+  int64_t warmup = 10;         // test predictions skipped while the state warms up
   uint64_t seed = 1;
   bool verbose = true;
 };
@@ -208,9 +208,9 @@ SequenceResult run_sequence_task(const SequenceConfig& config);
 // Task 2: a character-level language model
 
 struct CharCorpus {
-  std::string name;            // "shakespeare", "kjv"
-  std::string variant;         // data/NAME/SOURCE
-  std::string text;            // the whole corpus
+  std::string name;     // "shakespeare", "kjv"
+  std::string variant;  // data/NAME/SOURCE
+  std::string text;     // the whole corpus
   common::CharVocab vocab;
   std::vector<int> train, val;  // token ids: the first 90%, the last 10%
 };
@@ -219,13 +219,13 @@ CharCorpus load_char_corpus(const std::string& data_dir, const std::string& name
                             int64_t max_chars = 0);
 
 struct CharRnnTrainConfig {
-  int64_t seq_len = 100;      // T: steps of BPTT per update (truncation length)
-  int64_t batch = 32;         // B: parallel streams through the text
-  int64_t steps = 6000;       // Adam updates
-  AdamConfig adam{2e-3f};     // learning rate 2e-3 (cosine decay to 0 over the steps)
-  float clip = 5.0f;          // gradient-norm clipping
-  int64_t eval_every = 1000;  // steps between validation losses and printed samples
-  int64_t sample_chars = 200; // length of the samples printed during training
+  int64_t seq_len = 100;       // T: steps of BPTT per update (truncation length)
+  int64_t batch = 32;          // B: parallel streams through the text
+  int64_t steps = 6000;        // Adam updates
+  AdamConfig adam{2e-3f};      // learning rate 2e-3 (cosine decay to 0 over the steps)
+  float clip = 5.0f;           // gradient-norm clipping
+  int64_t eval_every = 1000;   // steps between validation losses and printed samples
+  int64_t sample_chars = 200;  // length of the samples printed during training
   float temperature = 0.8f;
   std::string prompt = "ROMEO:";
   uint64_t seed = 1;
@@ -233,9 +233,9 @@ struct CharRnnTrainConfig {
 };
 
 struct CharRnnTrainResult {
-  double val_loss = 0.0;            // nats per character on the held-out 10%
-  double train_loss = 0.0;          // mean over the last eval_every steps
-  double tokens_per_second = 0.0;   // training throughput (evaluation excluded)
+  double val_loss = 0.0;           // nats per character on the held-out 10%
+  double train_loss = 0.0;         // mean over the last eval_every steps
+  double tokens_per_second = 0.0;  // training throughput (evaluation excluded)
   double train_seconds = 0.0;
   std::vector<double> eval_steps, val_history, train_history;
 };
@@ -259,8 +259,8 @@ double char_rnn_loss(const RnnParams& params, const RnnConfig& config,
 // Feeds the prompt, then samples n_chars characters one at a time from
 // softmax(scores / temperature). Returns the prompt followed by the sample.
 std::string sample_text(const RnnParams& params, const RnnConfig& config,
-                        const common::CharVocab& vocab, const std::string& prompt,
-                        int64_t n_chars, float temperature, common::Rng& rng);
+                        const common::CharVocab& vocab, const std::string& prompt, int64_t n_chars,
+                        float temperature, common::Rng& rng);
 
 // The lower-cased runs of letters in `text` (ASCII letters and apostrophes inside words).
 std::vector<std::string> words_of(const std::string& text);
@@ -276,12 +276,12 @@ double known_word_fraction(const std::string& sample, const std::set<std::string
 // norm decays geometrically, and the network cannot learn from anything far back.
 struct VanishingResult {
   std::vector<double> mean_norm;  // (max_k + 1): k = 0 is the last step
-  double decay_per_step = 0.0;    // exp(slope) of a least-squares line through log norm, k = 1..max_k
-  double ratio_k50_k1 = 0.0;      // mean_norm[50] / mean_norm[1]
+  double decay_per_step = 0.0;  // exp(slope) of a least-squares line through log norm, k = 1..max_k
+  double ratio_k50_k1 = 0.0;    // mean_norm[50] / mean_norm[1]
   int64_t sequences = 0;
 };
 VanishingResult measure_vanishing(const RnnParams& params, const RnnConfig& config,
-                                  const std::vector<int>& tokens, int64_t max_k,
-                                  int64_t sequences, int64_t warmup, uint64_t seed);
+                                  const std::vector<int>& tokens, int64_t max_k, int64_t sequences,
+                                  int64_t warmup, uint64_t seed);
 
 }  // namespace phase3

@@ -42,9 +42,9 @@ TEST(Cli, HelpListsExperimentsAndFlags) {
 }
 
 TEST(Cli, BadInputIsOneLineAndExitCode2) {
-  for (const char* args : {"--no-such-flag", "--epochs x", "--lr -1", "resnet",
-                           "lenet --dataset cifar10", "char_rnn --corpus war_and_peace",
-                           "char_rnn --temperature 0", "lenet char_rnn"}) {
+  for (const char* args :
+       {"--no-such-flag", "--epochs x", "--lr -1", "resnet", "lenet --dataset cifar10",
+        "char_rnn --corpus war_and_peace", "char_rnn --temperature 0", "lenet char_rnn"}) {
     const auto r = run_command(kExe + " " + args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
     EXPECT_EQ(count_lines(r.output), 1) << args << ": " << r.output;
@@ -54,8 +54,11 @@ TEST(Cli, BadInputIsOneLineAndExitCode2) {
 TEST(Cli, MissingDataNamesTheFetchCommand) {
   TempDir dir;
   const std::pair<const char*, const char*> cases[] = {
-      {"lenet", "mnist"}, {"lenet --dataset fashion-mnist", "fashion-mnist"},
-      {"classical", "mnist"}, {"char_rnn", "shakespeare"}, {"char_rnn --corpus kjv", "kjv"}};
+      {"lenet", "mnist"},
+      {"lenet --dataset fashion-mnist", "fashion-mnist"},
+      {"classical", "mnist"},
+      {"char_rnn", "shakespeare"},
+      {"char_rnn --corpus kjv", "kjv"}};
   for (const auto& [args, name] : cases) {
     const auto r = run_command(kExe + " " + args + " --quick --data-dir " + dir.file("none") +
                                " --out-dir " + dir.path());
@@ -85,9 +88,9 @@ TEST(Cli, LenetJsonAndPictures) {
   EXPECT_EQ(m.at("dataset").as_string(), "mnist");
   EXPECT_EQ(m.at("epochs").as_number(), 1);
   EXPECT_GT(m.at("test_accuracy").as_number(), 0.9);
-  for (const char* f : {"lenet_mnist_c1_filters.png", "lenet_mnist_c1_maps.png",
-                        "lenet_mnist_c3_maps.png", "lenet_mnist_misclassified.png",
-                        "lenet_mnist_loss.svg", "lenet_mnist_accuracy.svg"})
+  for (const char* f :
+       {"lenet_mnist_c1_filters.png", "lenet_mnist_c1_maps.png", "lenet_mnist_c3_maps.png",
+        "lenet_mnist_misclassified.png", "lenet_mnist_loss.svg", "lenet_mnist_accuracy.svg"})
     EXPECT_TRUE(common::file_exists(dir.file(f))) << f;
 }
 
@@ -105,8 +108,8 @@ TEST(Cli, CharRnnThenVanishingJson) {
   TempDir dir;
   const common::Json j = run_json(dir, "char_rnn --quick --steps 60 --sample-chars 100");
   const common::Json& m = j.at("experiments").at("char_rnn");
-  expect_keys(m, {"corpus", "val_loss", "tokens_per_second", "sample", "known_word_fraction",
-                  "seconds"});
+  expect_keys(
+      m, {"corpus", "val_loss", "tokens_per_second", "sample", "known_word_fraction", "seconds"});
   EXPECT_EQ(m.at("corpus").as_string(), "shakespeare");
   EXPECT_EQ(m.at("sample").as_string().substr(0, 6), "ROMEO:");
   // vanishing reads the model char_rnn saved in the same --out-dir.

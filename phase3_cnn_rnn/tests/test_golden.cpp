@@ -56,9 +56,9 @@ void formula_fill(float* w, const std::vector<int64_t>& shape, int k) {
   for (int64_t d : shape) n *= d;
   const int64_t fan_in = n / shape[0];
   for (int64_t i = 0; i < n; ++i) {
-    const double v = shape.size() >= 2
-                         ? std::sqrt(3.0 / static_cast<double>(fan_in)) * std::sin(0.37 * i + 0.91 * (k + 1))
-                         : 0.1 * std::sin(0.53 * i + 0.91 * (k + 1));
+    const double v = shape.size() >= 2 ? std::sqrt(3.0 / static_cast<double>(fan_in)) *
+                                             std::sin(0.37 * i + 0.91 * (k + 1))
+                                       : 0.1 * std::sin(0.53 * i + 0.91 * (k + 1));
     w[i] = static_cast<float>(v);
   }
 }
@@ -77,7 +77,8 @@ void expect_values_close(const std::string& what, const float* ours, const Golde
   for (size_t i = 0; i < torch.values.size(); ++i) {
     const double expected = torch.values[i];
     const double got = ours[static_cast<int64_t>(i) * torch.stride];
-    ASSERT_NEAR(got, expected, abs_tol + rel_tol * std::fabs(expected)) << what << " [" << i * torch.stride << "]";
+    ASSERT_NEAR(got, expected, abs_tol + rel_tol * std::fabs(expected))
+        << what << " [" << i * torch.stride << "]";
   }
 }
 
@@ -85,7 +86,8 @@ void expect_gradient_close(const std::string& what, const float* ours, const Gol
   double scale = 0.0, worst = 0.0;
   for (size_t i = 0; i < torch.values.size(); ++i) {
     scale = std::max(scale, std::fabs(torch.values[i]));
-    worst = std::max(worst, std::fabs(ours[static_cast<int64_t>(i) * torch.stride] - torch.values[i]));
+    worst =
+        std::max(worst, std::fabs(ours[static_cast<int64_t>(i) * torch.stride] - torch.values[i]));
   }
   std::printf("  %-10s max |torch| %9.3e  max diff %9.3e  relative %9.2e\n", what.c_str(), scale,
               worst, scale > 0 ? worst / scale : 0.0);
@@ -102,19 +104,22 @@ void check_lenet(const std::string& file, phase3::LeNetConfig config) {
   const std::vector<int> labels = {3, 1, 4, 1, 5, 9, 2, 6};
   phase3::LeNetState state(config, 8);
 
-  const float loss = phase3::lenet_forward(state, model.params, config, images.data(), labels.data(), 8);
+  const float loss =
+      phase3::lenet_forward(state, model.params, config, images.data(), labels.data(), 8);
   expect_values_close("logits", state.logits.data(), golden.at("logits"), 1e-5, 1e-4);
   EXPECT_NEAR(loss, golden.at("loss").values[0], 1e-5);
   model.grads.zero();
   phase3::lenet_backward(model.grads, state, model.params, config, labels.data(), 8);
-  for (auto& v : model.grads.views()) expect_gradient_close(v.name, v.data, golden.at("grad_" + v.name));
+  for (auto& v : model.grads.views())
+    expect_gradient_close(v.name, v.data, golden.at("grad_" + v.name));
 
   // Five steps of SGD with momentum and weight decay on the same batch.
   const phase3::SgdConfig sgd{0.003f, 0.9f, 5e-4f};
   model.velocity.zero();
   const auto& expected = golden.at("sgd_losses").values;
   for (size_t step = 0; step < expected.size(); ++step) {
-    const float l = phase3::lenet_train_step(model, state, images.data(), labels.data(), 8, 0.003f, sgd);
+    const float l =
+        phase3::lenet_train_step(model, state, images.data(), labels.data(), 8, 0.003f, sgd);
     std::printf("  step %zu: loss %.6f (PyTorch %.6f)\n", step, l, expected[step]);
     EXPECT_NEAR(l, expected[step], 1e-4) << "SGD step " << step;
   }

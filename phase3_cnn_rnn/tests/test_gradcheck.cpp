@@ -23,8 +23,8 @@
 #include "conv.h"
 #include "layers.h"
 #include "pool.h"
-#include "rnn.h"
 #include "rng.h"
+#include "rnn.h"
 
 namespace {
 
@@ -75,7 +75,9 @@ struct ConvCase {
 };
 
 // How gtest prints a case in test names and failures.
-void PrintTo(const ConvCase& c, std::ostream* os) { *os << c.label; }
+void PrintTo(const ConvCase& c, std::ostream* os) {
+  *os << c.label;
+}
 
 class ConvGradcheck : public ::testing::TestWithParam<ConvCase> {};
 
@@ -115,7 +117,8 @@ TEST_P(ConvGradcheck, NaiveBackwardMatchesFiniteDifferences) {
     return dot(out, r);
   };
   Vec d_in(in.size()), d_w(w.size()), d_b(b.size());
-  phase3::conv2d_naive_backward(d_in.data(), d_w.data(), d_b.data(), r.data(), in.data(), w.data(), s);
+  phase3::conv2d_naive_backward(d_in.data(), d_w.data(), d_b.data(), r.data(), in.data(), w.data(),
+                                s);
   EXPECT_LT(check("d_in", in, d_in, loss), kTolerance);
   EXPECT_LT(check("d_weight", w, d_w, loss), kTolerance);
   EXPECT_LT(check("d_bias", b, d_b, loss), kTolerance);
@@ -126,7 +129,8 @@ INSTANTIATE_TEST_SUITE_P(
     Shapes, ConvGradcheck,
     ::testing::Values(ConvCase{"3x3, stride 1, no padding", {2, 6, 5, 2, 3, 3, 3, 1, 0}},
                       ConvCase{"3x3, stride 2, padding 1", {2, 7, 6, 3, 2, 3, 3, 2, 1}},
-                      ConvCase{"5x5, padding 2, one channel (like C1)", {2, 8, 8, 1, 3, 5, 5, 1, 2}},
+                      ConvCase{"5x5, padding 2, one channel (like C1)",
+                               {2, 8, 8, 1, 3, 5, 5, 1, 2}},
                       ConvCase{"2x3 kernel, stride 2, padding 2", {1, 5, 7, 2, 2, 2, 3, 2, 2}},
                       ConvCase{"1x1 kernel", {2, 4, 4, 3, 4, 1, 1, 1, 0}}),
     [](const auto& info) { return "case" + std::to_string(info.index); });
@@ -285,8 +289,8 @@ TEST(RnnGradcheck, ValueModelWithMeanSquaredError) {
   const int64_t D = 1, H = 5, T = 9, B = 3;
   common::Rng rng(15);
   Vec x = random_vec(T * B * D, rng), w_xh = random_vec(H * D, rng, 0.6),
-      w_hh = random_vec(H * H, rng, 0.5), b_h = random_vec(H, rng, 0.3),
-      w_hy = random_vec(H, rng), b_y = random_vec(1, rng);
+      w_hh = random_vec(H * H, rng, 0.5), b_h = random_vec(H, rng, 0.3), w_hy = random_vec(H, rng),
+      b_y = random_vec(1, rng);
   const Vec target = random_vec(T * B, rng);
   Vec h((T + 1) * B * H), y(T * B);
   auto loss = [&] {

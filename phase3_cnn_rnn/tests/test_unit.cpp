@@ -16,8 +16,8 @@
 #include "lenet.h"
 #include "pictures.h"
 #include "pool.h"
-#include "rnn.h"
 #include "rng.h"
+#include "rnn.h"
 #include "thread_pool.h"
 
 namespace phase3 {
@@ -98,12 +98,15 @@ TEST(Conv, PaddingTwoEqualsAZeroBorder) {
   const auto img = random_floats(28 * 28, rng);
   std::vector<float> big(32 * 32, 0.0f);
   for (int y = 0; y < 28; ++y)
-    for (int x = 0; x < 28; ++x) big[static_cast<size_t>((y + 2) * 32 + x + 2)] = img[static_cast<size_t>(y * 28 + x)];
+    for (int x = 0; x < 28; ++x)
+      big[static_cast<size_t>((y + 2) * 32 + x + 2)] = img[static_cast<size_t>(y * 28 + x)];
   const auto w = random_floats(6 * 25, rng);
   const std::vector<float> b(6, 0.5f);
   std::vector<float> a(28 * 28 * 6), c(28 * 28 * 6);
-  phase3::conv2d_naive_forward(a.data(), img.data(), w.data(), b.data(), {1, 28, 28, 1, 6, 5, 5, 1, 2});
-  phase3::conv2d_naive_forward(c.data(), big.data(), w.data(), b.data(), {1, 32, 32, 1, 6, 5, 5, 1, 0});
+  phase3::conv2d_naive_forward(a.data(), img.data(), w.data(), b.data(),
+                               {1, 28, 28, 1, 6, 5, 5, 1, 2});
+  phase3::conv2d_naive_forward(c.data(), big.data(), w.data(), b.data(),
+                               {1, 32, 32, 1, 6, 5, 5, 1, 0});
   EXPECT_EQ(a, c);
 }
 
@@ -145,7 +148,8 @@ TEST(Determinism, LeNetTrainingStepsAreIdenticalOnOneAndTwoThreads) {
   for (auto act : {phase3::Activation::kRelu, phase3::Activation::kTanh}) {
     phase3::LeNetConfig config;
     config.activation = act;
-    config.pooling = act == phase3::Activation::kRelu ? phase3::Pooling::kMax : phase3::Pooling::kAverage;
+    config.pooling =
+        act == phase3::Activation::kRelu ? phase3::Pooling::kMax : phase3::Pooling::kAverage;
     std::vector<std::vector<float>> params;
     std::vector<float> losses;
     for (int threads : {1, 2}) {
@@ -245,8 +249,8 @@ TEST(Layers, SoftmaxCrossEntropyOfUniformScoresIsLogV) {
   const std::vector<float> logits(2 * 4, 3.0f);
   const std::vector<int> targets = {1, 3};
   std::vector<float> probs(8), d(8, 0.0f);
-  const float loss = phase3::softmax_cross_entropy_forward(probs.data(), logits.data(),
-                                                           targets.data(), 2, 4);
+  const float loss =
+      phase3::softmax_cross_entropy_forward(probs.data(), logits.data(), targets.data(), 2, 4);
   EXPECT_NEAR(loss, std::log(4.0f), 1e-6f);
   phase3::softmax_cross_entropy_backward(d.data(), probs.data(), targets.data(), 2, 4);
   EXPECT_NEAR(d[1], (0.25f - 1.0f) / 2, 1e-7f);
@@ -257,8 +261,8 @@ TEST(Layers, SoftmaxIsStableForHugeScores) {
   const std::vector<float> logits = {1000.0f, 0.0f, -1000.0f};
   const std::vector<int> target = {1};
   std::vector<float> probs(3);
-  const float loss = phase3::softmax_cross_entropy_forward(probs.data(), logits.data(),
-                                                           target.data(), 1, 3);
+  const float loss =
+      phase3::softmax_cross_entropy_forward(probs.data(), logits.data(), target.data(), 1, 3);
   EXPECT_NEAR(loss, 1000.0f, 1e-3f);  // finite although exp(1000) overflows
   EXPECT_NEAR(probs[0], 1.0f, 1e-6f);
 }
@@ -448,7 +452,8 @@ TEST(Knn, BlocksAndThreadsDoNotChangeTheAnswer) {
     }
     std::sort(d.begin(), d.end());
     std::vector<int> votes(4, 0);
-    for (int k = 0; k < 3; ++k) ++votes[static_cast<size_t>(labels[static_cast<size_t>(d[static_cast<size_t>(k)].second)])];
+    for (int k = 0; k < 3; ++k)
+      ++votes[static_cast<size_t>(labels[static_cast<size_t>(d[static_cast<size_t>(k)].second)])];
     const int best = *std::max_element(votes.begin(), votes.end());
     EXPECT_EQ(votes[static_cast<size_t>(one[static_cast<size_t>(i)])], best) << "row " << i;
   }
@@ -462,7 +467,7 @@ TEST(Pictures, MisclassifiedGridHasACaptionStripPerTile) {
   const std::vector<int> truth = {1, 2, 3}, predicted = {7, 2, 8};
   const common::Image img = phase3::misclassified_picture(x, 28, {0, 2}, truth, predicted, 10);
   EXPECT_EQ(img.channels, 3);
-  EXPECT_EQ(img.height, 28 * 3 + 7 * 3 + 2 * 2);   // digit x3, caption, borders
+  EXPECT_EQ(img.height, 28 * 3 + 7 * 3 + 2 * 2);  // digit x3, caption, borders
   EXPECT_EQ(img.width, 2 * 28 * 3 + 3 * 2);
   const std::string text = phase3::ascii_misclassified(x, 28, {0, 2}, truth, predicted, 5);
   EXPECT_NE(text.find("true 1 -> 7"), std::string::npos) << text;
