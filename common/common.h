@@ -3,6 +3,7 @@
 
 #include "checkpoint.h"
 #include "cli.h"
+#include "console.h"
 #include "data.h"
 #include "error.h"
 #include "files.h"

@@ -48,21 +48,9 @@ struct Lesson {
   common::Metrics metrics;
 };
 
-void say(const std::string& text) {
-  std::fputs(text.c_str(), stdout);
-  std::fflush(stdout);  // keep the story in order with the progress bar on stderr
-}
-
-void heading(const std::string& title, const std::string& narration) {
-  say("\n=== " + title + " " + std::string(title.size() < 70 ? 70 - title.size() : 0, '=') + "\n" +
-      narration);
-}
-
-std::string fmt(const char* format, double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, value);
-  return buf;
-}
+using common::fmt;
+using common::heading;
+using common::say;
 
 std::string write_picture(const Lesson& lesson, const std::string& name,
                           const common::Image& image) {

@@ -63,21 +63,9 @@ struct Lesson {
   std::optional<phase3::CharCorpus> corpus;
 };
 
-void say(const std::string& text) {
-  std::fputs(text.c_str(), stdout);
-  std::fflush(stdout);  // keep the story in order with the progress bar on stderr
-}
-
-void heading(const std::string& title, const std::string& narration) {
-  say("\n=== " + title + " " + std::string(title.size() < 76 ? 76 - title.size() : 0, '=') + "\n" +
-      narration);
-}
-
-std::string fmt(const char* format, double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, value);
-  return buf;
-}
+using common::fmt;
+using common::heading;
+using common::say;
 
 std::string out_path(const Lesson& lesson, const std::string& name) {
   common::make_dirs(lesson.flags.out_dir);
