@@ -22,92 +22,26 @@ Writes {"experiments": {"digits": {...}}} with the key names of the C++ program'
 import argparse
 import json
 import os
-import struct
+import pathlib
 import sys
 import time
 
 import numpy as np
 import torch
 
-MASK64 = (1 << 64) - 1
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from aij_common import Rng, dataset_variant, load_image_dataset  # noqa: E402  (common/python)
 
 
 # --- Data -------------------------------------------------------------------------------
 
-def read_idx(path, magic, max_count):
-    """An IDX file (MNIST's format) as a uint8 array; checks the magic and the length."""
-    if not os.path.exists(path):
-        sys.exit(f"twin.py: {path} not found: run scripts/get_data.sh mnist")
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 8 or struct.unpack(">I", data[:4])[0] != magic:
-        sys.exit(f"twin.py: {path}: not an IDX file with magic 0x{magic:08x}")
-    dims = 3 if magic == 0x803 else 1
-    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
-    header = 4 + 4 * dims
-    count = int(np.prod(shape))
-    if len(data) != header + count:
-        sys.exit(f"twin.py: {path}: header says {count} bytes of data, file has {len(data) - header}")
-    array = np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
-    return array[:max_count] if max_count > 0 else array
-
-
 def load_mnist(data_dir, max_train, max_test):
-    d = os.path.join(data_dir, "mnist")
-    train_x = read_idx(os.path.join(d, "train-images-idx3-ubyte"), 0x803, max_train)
-    train_y = read_idx(os.path.join(d, "train-labels-idx1-ubyte"), 0x801, max_train)
-    test_x = read_idx(os.path.join(d, "t10k-images-idx3-ubyte"), 0x803, max_test)
-    test_y = read_idx(os.path.join(d, "t10k-labels-idx1-ubyte"), 0x801, max_test)
+    train_x, train_y, test_x, test_y = load_image_dataset(data_dir, "mnist", max_train, max_test)
     # (N, 784) float32 in [0, 1], exactly as common/data.cpp scales them (byte / 255).
     def to_x(a):
         return torch.from_numpy(a.reshape(len(a), -1).astype(np.float32) / np.float32(255.0))
     return to_x(train_x), torch.from_numpy(train_y.astype(np.int64)), \
         to_x(test_x), torch.from_numpy(test_y.astype(np.int64))
-
-
-# --- The project's random numbers (common/rng.cpp), for the same shuffling order ----------
-
-class Rng:
-    """xoshiro256** seeded with splitmix64; randint and shuffle as in common/rng.h."""
-
-    def __init__(self, seed):
-        x = seed & MASK64
-        self.s = []
-        for _ in range(4):
-            x = (x + 0x9E3779B97F4A7C15) & MASK64
-            z = x
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-            self.s.append(z ^ (z >> 31))
-
-    @staticmethod
-    def _rotl(x, k):
-        return ((x << k) | (x >> (64 - k))) & MASK64
-
-    def next_u64(self):
-        s = self.s
-        result = (self._rotl((s[1] * 5) & MASK64, 7) * 9) & MASK64
-        t = (s[1] << 17) & MASK64
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = self._rotl(s[3], 45)
-        return result
-
-    def randint(self, lo, hi):
-        span = hi - lo
-        limit = MASK64 - MASK64 % span  # reject the incomplete last block: unbiased
-        while True:
-            x = self.next_u64()
-            if x < limit:
-                return lo + x % span
-
-    def shuffle(self, v):
-        for i in range(len(v) - 1, 0, -1):  # Fisher-Yates from the back
-            j = self.randint(0, i + 1)
-            v[i], v[j] = v[j], v[i]
 
 
 # --- The perceptron -------------------------------------------------------------------------
@@ -184,8 +118,7 @@ def main():
           f"{len(test_y)} test images, {epochs} epochs", flush=True)
     log, train_seconds, seen = train(train_x, train_y, test_x, test_y, epochs, 1.0, args.seed)
     seconds = time.perf_counter() - start
-    source = os.path.join(args.data_dir, "mnist", "SOURCE")  # as common::dataset_variant
-    variant = open(source).readline().strip() if os.path.exists(source) else "unknown"
+    variant = dataset_variant(args.data_dir, "mnist")
     metrics = {
         "dataset": "mnist",
         "dataset_variant": variant,

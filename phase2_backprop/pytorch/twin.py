@@ -21,99 +21,26 @@ Writes {"experiments": {"digits": {...}, "spirals": {...}}} with the C++ program
 import argparse
 import json
 import math
-import os
-import struct
+import pathlib
+import sys
 import time
 
 import numpy as np
 import torch
 
-MASK = (1 << 64) - 1
-
-
-# ---------------------------------------------------------------------------
-# common::Rng, bit for bit (see common/rng.h and rng.cpp)
-
-class Rng:
-    def __init__(self, seed):
-        x = seed & MASK
-        self.s = []
-        for _ in range(4):  # splitmix64
-            x = (x + 0x9E3779B97F4A7C15) & MASK
-            z = x
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-            self.s.append(z ^ (z >> 31))
-        self.spare = None
-
-    @staticmethod
-    def _rotl(x, k):
-        return ((x << k) | (x >> (64 - k))) & MASK
-
-    def next_u64(self):  # xoshiro256**
-        s = self.s
-        result = (self._rotl((s[1] * 5) & MASK, 7) * 9) & MASK
-        t = (s[1] << 17) & MASK
-        s[2] ^= s[0]
-        s[3] ^= s[1]
-        s[1] ^= s[2]
-        s[0] ^= s[3]
-        s[2] ^= t
-        s[3] = self._rotl(s[3], 45)
-        return result
-
-    def uniform(self):
-        return (self.next_u64() >> 11) * (1.0 / 9007199254740992.0)  # 2^-53
-
-    def normal(self):  # Box-Muller, second value kept for the next call
-        if self.spare is not None:
-            z, self.spare = self.spare, None
-            return z
-        u1 = 1.0 - self.uniform()
-        u2 = self.uniform()
-        r = math.sqrt(-2.0 * math.log(u1))
-        self.spare = r * math.sin(2.0 * math.pi * u2)
-        return r * math.cos(2.0 * math.pi * u2)
-
-    def randint(self, lo, hi):  # unbiased, by rejection
-        rng = hi - lo
-        limit = MASK - MASK % rng
-        while True:
-            x = self.next_u64()
-            if x < limit:
-                return lo + x % rng
-
-    def shuffle(self, v):  # Fisher-Yates from the back
-        for i in range(len(v) - 1, 0, -1):
-            j = self.randint(0, i + 1)
-            v[i], v[j] = v[j], v[i]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from aij_common import Rng, load_image_dataset  # noqa: E402  (common/python)
 
 
 # ---------------------------------------------------------------------------
 # Data
 
-def read_idx(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    magic, count = struct.unpack(">II", data[:8])
-    if magic == 0x803:
-        rows, cols = struct.unpack(">II", data[8:16])
-        return np.frombuffer(data, np.uint8, offset=16).reshape(count, rows * cols)
-    if magic == 0x801:
-        return np.frombuffer(data, np.uint8, offset=8)
-    raise ValueError(f"{path}: bad IDX magic {magic:#x}")
-
-
 def load_mnist(data_dir, max_train, max_test):
-    d = os.path.join(data_dir, "mnist")
-    def part(prefix, limit):
-        x = read_idx(os.path.join(d, f"{prefix}-images-idx3-ubyte"))
-        y = read_idx(os.path.join(d, f"{prefix}-labels-idx1-ubyte"))
-        if limit:
-            x, y = x[:limit], y[:limit]
-        return (torch.tensor(x.astype(np.float32) / np.float32(255.0)),
+    train_x, train_y, test_x, test_y = load_image_dataset(data_dir, "mnist", max_train, max_test)
+    def part(x, y):  # (N, 784) float32 scaled as common/data.cpp does, labels int64
+        return (torch.tensor(x.reshape(len(x), -1).astype(np.float32) / np.float32(255.0)),
                 torch.tensor(y.astype(np.int64)))
-    return part("train", max_train) + part("t10k", max_test)
+    return part(train_x, train_y) + part(test_x, test_y)
 
 
 def two_spirals(per_class, noise, rng):

@@ -33,51 +33,25 @@ import argparse
 import json
 import math
 import os
+import pathlib
 import re
-import struct
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "common" / "python"))
+from aij_common import dataset_variant, load_image_dataset  # noqa: E402  (common/python)
+
 
 # --- Data -------------------------------------------------------------------------------
 
-def read_idx(path, magic, max_count, name):
-    if not os.path.exists(path):
-        sys.exit(f"twin.py: {path} not found: run scripts/get_data.sh {name}")
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 8 or struct.unpack(">I", data[:4])[0] != magic:
-        sys.exit(f"twin.py: {path}: not an IDX file with magic 0x{magic:08x}")
-    dims = 3 if magic == 0x803 else 1
-    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
-    header = 4 + 4 * dims
-    if len(data) != header + int(np.prod(shape)):
-        sys.exit(f"twin.py: {path}: the header's sizes do not match the file length")
-    array = np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
-    return array[:max_count] if max_count > 0 else array
-
-
 def load_images(data_dir, name, max_train, max_test):
-    d = os.path.join(data_dir, name)
-    tx = read_idx(os.path.join(d, "train-images-idx3-ubyte"), 0x803, max_train, name)
-    ty = read_idx(os.path.join(d, "train-labels-idx1-ubyte"), 0x801, max_train, name)
-    vx = read_idx(os.path.join(d, "t10k-images-idx3-ubyte"), 0x803, max_test, name)
-    vy = read_idx(os.path.join(d, "t10k-labels-idx1-ubyte"), 0x801, max_test, name)
+    tx, ty, vx, vy = load_image_dataset(data_dir, name, max_train, max_test)
     to_x = lambda a: torch.tensor(a, dtype=torch.float32).reshape(-1, 1, 28, 28) / 255.0
     return to_x(tx), torch.tensor(ty, dtype=torch.long), to_x(vx), torch.tensor(vy, dtype=torch.long)
-
-
-def variant(data_dir, name):
-    try:
-        with open(os.path.join(data_dir, name, "SOURCE")) as f:
-            return f.readline().strip()
-    except OSError:
-        return "unknown"
 
 
 # --- LeNet-5 ----------------------------------------------------------------------------
@@ -146,7 +120,7 @@ def run_lenet(args):
         acc = accuracy(model, vx, vy)
         print(f"  lenet epoch {epoch:2d}  train loss {loss_sum / steps_per_epoch:.4f}  "
               f"test accuracy {acc:.4f}  ({time.time() - t0:.1f} s)", flush=True)
-    return {"dataset": "mnist", "dataset_variant": variant(args.data_dir, "mnist"),
+    return {"dataset": "mnist", "dataset_variant": dataset_variant(args.data_dir, "mnist"),
             "train_examples": len(tx), "test_examples": len(vx), "epochs": epochs,
             "test_accuracy": acc, "final_train_loss": loss_sum / steps_per_epoch,
             "train_seconds": train_seconds, "items_per_second": images / train_seconds,
@@ -279,7 +253,7 @@ def run_char_rnn(args):
     words = words_of(text_sample[len("ROMEO:"):])
     fraction = sum(w in known for w in words) / max(1, len(words))
     print(text_sample, flush=True)
-    return {"corpus": "shakespeare", "dataset_variant": variant(args.data_dir, "shakespeare"),
+    return {"corpus": "shakespeare", "dataset_variant": dataset_variant(args.data_dir, "shakespeare"),
             "hidden": hidden, "steps": steps, "val_loss": val_loss,
             "tokens_per_second": steps * 100 * 32 / train_seconds, "train_seconds": train_seconds,
             "sample": text_sample, "known_word_fraction": fraction, "seconds": time.time() - t0}
