@@ -12,8 +12,10 @@
 // Fully connected layers, convolutions (through im2col), RNN/LSTM gates and attention
 // all reduce to this call, so this is the one place where performance engineering lives.
 // It is cache-blocked, packs panels of A and B into contiguous buffers, runs a
-// register-tiled micro-kernel written in portable C++ (the compiler vectorises it), and
-// splits the work over common's thread pool. The split depends only on the problem size
+// register-tiled micro-kernel whose tile is chosen for the target's vector registers
+// (AVX-512, AVX2, NEON, SSE2; written with the compiler's generic vector types, no
+// intrinsics), takes its own routes for short, narrow and tiny products, and splits the
+// work over common's thread pool. The split depends only on the problem size
 // and the thread count, and every element of C is summed in the same order whatever the
 // number of threads, so 1 and 2 threads give bitwise-identical results.
 #pragma once
@@ -30,5 +32,22 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 void gemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                     const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                     int64_t ldc);
+
+// What the kernel was compiled for, for benchmarks and reports.
+struct GemmKernelInfo {
+  const char* instruction_set = "";  // "AVX-512", "AVX2+FMA", "AVX", "NEON", "SSE2", "generic"
+  int vector_bits = 0;               // width of the vectors the micro-kernel computes with
+  int registers = 0;                 // vector registers the tile was sized for
+  int mr = 0, nr = 0;                // register tile: MR rows x NR columns of C
+  int kc = 0, mc = 0, nc = 0;        // cache blocks
+  bool vector_types = false;         // micro-kernel built from vector types (GCC, Clang)
+  bool fma = false;                  // fused multiply-add instructions available
+};
+GemmKernelInfo gemm_kernel_info();
+
+// For measuring the machine's peak: runs `iterations` rounds of independent vector FMAs at
+// the kernel's width on the calling thread and returns the floating-point operations done
+// (0 when the kernel was built without vector types). Time it to get FLOP/s.
+double gemm_fma_peak_probe(int64_t iterations);
 
 }  // namespace common

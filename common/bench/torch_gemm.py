@@ -21,12 +21,22 @@ SHAPES = [  # label, M, N, K, trans_a, trans_b -- the same list as common_bench.
     ("512", 512, 512, 512, False, False),
     ("1024", 1024, 1024, 1024, False, False),
     ("2048", 2048, 2048, 2048, False, False),
-    ("lenet_c1_im2col", 50176, 6, 25, False, False),
-    ("lenet_c3_im2col", 6400, 16, 150, False, False),
-    ("mlp_fc1_backward_w", 256, 784, 64, True, False),
-    ("gpt_qkv", 2048, 384, 128, False, False),
-    ("gpt_qkv_wt", 2048, 384, 128, False, True),
-    ("rnn_step", 32, 256, 256, False, False),
+    ("lenet_c1_fwd", 6, 50176, 25, False, False),
+    ("lenet_c1_dw", 6, 25, 12544, False, True),
+    ("lenet_c3_fwd", 16, 6400, 150, False, False),
+    ("lenet_c3_dcols", 150, 6400, 16, True, False),
+    ("mlp_fc1_fwd", 64, 256, 784, False, True),
+    ("mlp_fc1_dw", 256, 784, 64, True, False),
+    ("rnn_input", 3200, 256, 65, False, True),
+    ("rnn_step_fwd", 32, 256, 256, False, True),
+    ("rnn_step_bwd", 32, 256, 256, False, False),
+    ("rnn_dw_hh", 256, 256, 3200, True, False),
+    ("rnn_logits", 3200, 65, 256, False, True),
+    ("attn_scores", 128, 128, 32, False, True),
+    ("attn_context", 128, 32, 128, False, False),
+    ("gpt_qkv", 2048, 384, 128, False, True),
+    ("gen_matvec_nt", 1, 1152, 384, False, True),
+    ("gen_matvec_nn", 1, 1152, 384, False, False),
 ]
 
 
@@ -56,10 +66,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="write {'gemm': {label: {...}}} here")
     parser.add_argument("--min-seconds", type=float, default=0.6)
+    parser.add_argument("--quick", action="store_true", help="the first shapes only, briefly")
     args = parser.parse_args()
+    shapes = SHAPES[:2] + SHAPES[5:7] if args.quick else SHAPES
+    if args.quick:
+        args.min_seconds = 0.05
     table = {}
     print(f"{'shape':20} {'M':>6} {'N':>6} {'K':>6}  {'1 thread':>10} {'2 threads':>10}")
-    for label, m, n, k, ta, tb in SHAPES:
+    for label, m, n, k, ta, tb in shapes:
         g1 = gflops(m, n, k, ta, tb, 1, args.min_seconds)
         g2 = gflops(m, n, k, ta, tb, 2, args.min_seconds)
         print(f"{label:20} {m:6d} {n:6d} {k:6d}  {g1:10.1f} {g2:10.1f}", flush=True)

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "gemm.h"
@@ -67,10 +68,12 @@ struct RestoreThreads {
 };
 
 int64_t pick_size(common::Rng& rng) {
-  // Sizes that stress the edges: 1, primes, tile multiples +-1, and larger ones that
-  // cross the cache-block boundaries (KC = 256, MC = 96, NR = 64, MR = 6).
-  static const int64_t sizes[] = {1,  2,  3,  5,  7,  11, 12,  13,  17,  31,  32,  33,  47,
-                                  63, 64, 65, 95, 96, 97, 127, 131, 255, 256, 257, 300, 521};
+  // Sizes that stress the edges: 1, primes, multiples +-1 of every variant's tile (MR 4, 8;
+  // NR 8, 12, 24, 48) and narrow width (8, 16, 32), and sizes that cross the cache blocks
+  // (KC = 256, MC = 128).
+  static const int64_t sizes[] = {1,  2,  3,   4,   5,   7,   8,   9,   11,  12,  13, 16, 17,
+                                  23, 24, 25,  31,  32,  33,  47,  48,  49,  63,  64, 65, 95,
+                                  96, 97, 127, 128, 129, 131, 255, 256, 257, 300, 521};
   return sizes[rng.randint(0, sizeof(sizes) / sizeof(sizes[0]))];
 }
 
@@ -81,7 +84,7 @@ TEST(Gemm, MatchesReferenceOnRandomShapes) {
   common::Rng rng(2024);
   const float alphas[] = {1.0f, -0.5f, 2.0f};
   const float betas[] = {0.0f, 1.0f, 0.5f};
-  for (int trial = 0; trial < 240; ++trial) {
+  for (int trial = 0; trial < 400; ++trial) {
     Case cs;
     cs.ta = trial % 2;
     cs.tb = (trial / 2) % 2;
@@ -169,4 +172,100 @@ TEST(Gemm, CallableFromInsideAParallelLoop) {
     for (int64_t i = lo; i < hi; ++i) results[static_cast<size_t>(i)] = run_gemm(cs, buf, false);
   });
   for (const auto& r : results) expect_close(cs, r, want, buf.c0);
+}
+
+// Every route the kernel takes (see gemm.cpp "Routes"), each against the reference and with 1
+// and 2 threads bitwise equal: one row (B in place, and B transposed: dot products), one
+// column, narrow C (one and two vectors wide), a small C summed over a long K, a short C
+// reading B in place, a C that fills its tiles better transposed, a tiny product.
+TEST(Gemm, EveryRouteMatchesTheReferenceOnOneAndTwoThreads) {
+  RestoreThreads restore;
+  common::Rng rng(7);
+  const Case cases[] = {
+      {false, false, 1, 1152, 384, 384, 1152, 1152, 1.0f, 0.0f},  // one row, B in place
+      {true, false, 1, 1000, 300, 1, 1000, 1000, 0.5f, 1.0f},     // ... op(A) strided
+      {false, true, 1, 1152, 384, 384, 384, 1152, 1.0f, 0.0f},    // one row, dot products
+      {true, true, 1, 777, 301, 1, 301, 777, -1.0f, 0.5f},
+      {false, false, 2000, 1, 300, 300, 1, 1, 1.0f, 0.0f},  // one column
+      {false, true, 2000, 1, 300, 300, 300, 1, 1.0f, 1.0f},
+      {false, false, 50176, 6, 25, 25, 6, 6, 1.0f, 0.0f},          // narrow, one vector
+      {true, false, 6400, 16, 150, 6400, 16, 16, 1.0f, 1.0f},      // narrow
+      {false, true, 3000, 25, 70, 70, 70, 25, 1.0f, 0.0f},         // narrow, two vectors on AVX-512
+      {false, true, 6, 25, 12544, 12544, 12544, 25, 1.0f, 1.0f},   // small C, long K
+      {false, false, 6, 50176, 25, 25, 50176, 50176, 1.0f, 0.0f},  // short C, B in place
+      {true, false, 25, 6000, 6, 25, 6000, 6000, 1.0f, 0.0f},
+      {false, true, 32, 256, 256, 256, 256, 256, 1.0f, 1.0f},  // short C, B packed
+      {false, true, 3200, 65, 256, 256, 256, 65, 1.0f, 0.0f},
+      {false, false, 9, 7, 5, 5, 7, 7, 1.0f, 0.0f},  // tiny: one thread
+  };
+  for (const Case& cs : cases) {
+    const Buffers buf = make_buffers(cs, rng);
+    const std::vector<float> want = run_gemm(cs, buf, true);
+    common::set_num_threads(1);
+    const std::vector<float> one = run_gemm(cs, buf, false);
+    expect_close(cs, one, want, buf.c0);
+    common::set_num_threads(2);
+    const std::vector<float> two = run_gemm(cs, buf, false);
+    ASSERT_EQ(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)), 0)
+        << "m=" << cs.m << " n=" << cs.n << " k=" << cs.k;
+  }
+}
+
+// The routes sum every element in the same order (KC blocks, k ascending), so a product gives
+// the same bits whichever route its shape takes: the narrow route's C equals the first
+// columns of a wide product, and a one-row product equals a row of a batched one. (The one
+// exception, dot products for a single row times a transposed B -- or a single column,
+// which is the same product transposed -- is documented in gemm.cpp.)
+TEST(Gemm, RoutesGiveTheSameBits) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  common::Rng rng(11);
+  const int64_t M = 3000, K = 600, wide = 200;
+  std::vector<float> a(static_cast<size_t>(M * K)), b(static_cast<size_t>(K * wide));
+  for (auto& x : a) x = static_cast<float>(rng.uniform(-1, 1));
+  for (auto& x : b) x = static_cast<float>(rng.uniform(-1, 1));
+  std::vector<float> c_wide(static_cast<size_t>(M * wide));
+  common::gemm(false, false, M, wide, K, 1.0f, a.data(), K, b.data(), wide, 0.0f, c_wide.data(),
+               wide);
+  for (int64_t n : {2, 6, 16, 25, 32}) {  // the narrow route
+    std::vector<float> c(static_cast<size_t>(M * n));
+    common::gemm(false, false, M, n, K, 1.0f, a.data(), K, b.data(), wide, 0.0f, c.data(), n);
+    for (int64_t i = 0; i < M; ++i)
+      ASSERT_EQ(std::memcmp(&c[static_cast<size_t>(i * n)], &c_wide[static_cast<size_t>(i * wide)],
+                            sizeof(float) * static_cast<size_t>(n)),
+                0)
+          << "n=" << n << " row " << i;
+  }
+  for (int64_t row : {0, 17, 2999}) {  // the one-row route
+    std::vector<float> c(static_cast<size_t>(wide));
+    common::gemm(false, false, 1, wide, K, 1.0f, &a[static_cast<size_t>(row * K)], K, b.data(),
+                 wide, 0.0f, c.data(), wide);
+    ASSERT_EQ(std::memcmp(c.data(), &c_wide[static_cast<size_t>(row * wide)],
+                          sizeof(float) * static_cast<size_t>(wide)),
+              0)
+        << "row " << row;
+  }
+}
+
+TEST(Gemm, KernelInfoDescribesTheBuild) {
+  const common::GemmKernelInfo k = common::gemm_kernel_info();
+  EXPECT_GT(std::string(k.instruction_set).size(), 0u);
+  EXPECT_GE(k.vector_bits, 128);
+  EXPECT_EQ(k.kc, 256);  // the same depth blocks on every target: the same sums everywhere
+  EXPECT_EQ(k.nr % (k.vector_bits / 32), 0);
+  // The tile fits the registers: accumulators + one row of B + one broadcast.
+  const int lanes = k.vector_bits / 32;
+  EXPECT_LE(k.mr * k.nr / lanes + k.nr / lanes + 1, k.registers);
+#if defined(__AVX512F__)
+  EXPECT_STREQ(k.instruction_set, "AVX-512");
+#elif defined(__AVX2__)
+  EXPECT_STREQ(k.instruction_set, "AVX2+FMA");
+#elif defined(__aarch64__)
+  EXPECT_STREQ(k.instruction_set, "NEON");
+#elif defined(__SSE2__)
+  EXPECT_STREQ(k.instruction_set, "SSE2");
+#endif
+  if (k.vector_types) {
+    EXPECT_GT(common::gemm_fma_peak_probe(10), 0.0);
+  }
 }
