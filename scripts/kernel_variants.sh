@@ -48,9 +48,13 @@ build_and_run() {
   local common_flags=(-std=c++20 -O3 -Wall -Wextra -Werror -Icommon $flags)
   local objs=() src
   for src in "${kernel_sources[@]}" "${bench_sources[@]}"; do
-    local contract=-ffp-contract=off
-    [[ $src == common/gemm.cpp ]] && contract=-ffp-contract=fast
-    "$cxx" "${common_flags[@]}" "$contract" -c "$src" -o "$dir/$(basename "${src%.cpp}").o"
+    # The same per-file options as common/CMakeLists.txt gives gemm.cpp.
+    local extra=(-ffp-contract=off)
+    if [[ $src == common/gemm.cpp ]]; then
+      extra=(-ffp-contract=fast)
+      [[ $name != aarch64* ]] && extra+=(-mprefer-vector-width=512)
+    fi
+    "$cxx" "${common_flags[@]}" "${extra[@]}" -c "$src" -o "$dir/$(basename "${src%.cpp}").o"
     objs+=("$dir/$(basename "${src%.cpp}").o")
   done
   local gtest_link=(-lgtest -lgtest_main)

@@ -67,8 +67,15 @@ def main():
     parser.add_argument("--json", help="write {'gemm': {label: {...}}} here")
     parser.add_argument("--min-seconds", type=float, default=0.6)
     parser.add_argument("--quick", action="store_true", help="the first shapes only, briefly")
+    parser.add_argument("--shapes", help="comma-separated labels: only these shapes")
     args = parser.parse_args()
     shapes = SHAPES[:2] + SHAPES[5:7] if args.quick else SHAPES
+    if args.shapes:
+        wanted = args.shapes.split(",")
+        unknown = [w for w in wanted if w not in {s[0] for s in SHAPES}]
+        if unknown:
+            parser.error(f"--shapes: no shape called {unknown[0]!r}")
+        shapes = [s for s in SHAPES if s[0] in wanted]
     if args.quick:
         args.min_seconds = 0.05
     table = {}
