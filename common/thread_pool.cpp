@@ -87,7 +87,7 @@ class ThreadPool {
     }
     wake_.notify_all();
     t_inside_job = true;
-    run_tasks(generation);
+    run_tasks(generation, &fn, n_tasks);
     t_inside_job = false;
     auto all_done = [&] { return finished_.load(std::memory_order_acquire) == n_tasks; };
     if (!spin_until(all_done)) {
@@ -103,16 +103,20 @@ class ThreadPool {
   // thread runs a task never changes what the task computes, so results stay the same.
   // The claim counter holds (generation << 32 | next task), so a worker that wakes up
   // late can never claim a task of a newer job by mistake.
-  void run_tasks(uint32_t generation) {
+  // The job's function and task count are passed in, read together with `generation` (under
+  // the mutex, by the worker): reading them from the shared fields here instead let a worker
+  // still inside the previous job pair that job's claim counter with the next job's larger
+  // task count, claim a task that did not exist, run it from the next job and count it twice
+  // (a hang, first seen when a job of 8 tasks followed a job of 2).
+  void run_tasks(uint32_t generation, const std::function<void(int)>* job, int n_tasks) {
     for (;;) {
       uint64_t claim = next_task_.load(std::memory_order_acquire);
       if (static_cast<uint32_t>(claim >> 32) != generation) return;
       const int task = static_cast<int>(claim & 0xFFFFFFFFu);
-      const int n_tasks = n_tasks_.load(std::memory_order_relaxed);
       if (task >= n_tasks) return;
       if (!next_task_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) continue;
       // Having claimed a task, this job cannot finish (and be replaced) before we do.
-      (*job_.load(std::memory_order_relaxed))(task);
+      (*job)(task);
       if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_tasks) {
         std::lock_guard<std::mutex> lock(mutex_);  // pairs with the caller's wait
         done_.notify_one();
@@ -130,12 +134,16 @@ class ThreadPool {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, has_new_job);
       }
+      const std::function<void(int)>* job;
+      int n_tasks;
       {
         std::lock_guard<std::mutex> lock(mutex_);
         if (stopping_) return;
         seen = generation_.load(std::memory_order_acquire);
+        job = job_.load(std::memory_order_relaxed);
+        n_tasks = n_tasks_.load(std::memory_order_relaxed);
       }
-      run_tasks(seen);
+      run_tasks(seen, job, n_tasks);
     }
   }
 

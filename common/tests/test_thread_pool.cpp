@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -121,6 +123,47 @@ TEST(ThreadPool, ManySmallJobsInARow) {
     sum += s;
   }
   EXPECT_EQ(sum, 20000 * 3);
+}
+
+// Jobs of different sizes back to back (gemm runs a job of 2 chunks, then one of 8 tasks):
+// every task of every job must run exactly once. A worker still leaving one job once paired
+// its claim counter with the next job's larger task count, ran a task twice and hung the
+// caller (in a benchmark, after about a million jobs: this test could not make the race
+// happen on demand, so it guards the fix only by chance; the fix is in run_tasks()). The loop
+// runs on a side thread so that a hang fails the test instead of stalling it.
+TEST(ThreadPool, JobsOfDifferentSizesRunEachTaskOnce) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  std::atomic<bool> done{false};
+  std::atomic<int> bad_jobs{0};
+  std::thread runner([&] {
+    for (int job = 0; job < 300000; ++job) {
+      const int n = job % 3 == 0 ? 2 : job % 3 == 1 ? 8 : 3;
+      std::vector<std::atomic<int>> runs(static_cast<size_t>(n));
+      // In the small jobs the last task is slow, so that a worker tends to finish it while
+      // the caller waits, and the next (larger) job is published at once: the moment that
+      // went wrong.
+      const int spins = n == 2 && job % 2 == 0 ? 300 : 20;
+      common::parallel_tasks(n, [&](int t) {
+        runs[static_cast<size_t>(t)]++;
+        volatile int sink = 0;
+        for (int spin = 0; spin < (t == n - 1 ? spins : 0); ++spin) sink = spin;
+        (void)sink;
+      });
+      for (const auto& r : runs) bad_jobs += r.load() != 1;
+    }
+    done = true;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!done && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (!done) {
+    ADD_FAILURE() << "parallel_tasks hung: a job never finished";
+    std::fflush(nullptr);
+    std::_Exit(1);  // the pool is stuck; ending the test process is all that is left
+  }
+  runner.join();
+  EXPECT_EQ(bad_jobs.load(), 0);
 }
 
 TEST(ThreadPool, ResizingThePool) {
