@@ -395,11 +395,12 @@ struct PanelPointer {
 };
 
 // For a tall C (many rows): the threads share the packed B and split C's rows evenly, in
-// whole register tiles. B is packed for several depth blocks at once (up to kPackedB floats),
+// whole register tiles. B is packed for several depth blocks at once (up to kPackedB floats,
+// 1 MiB, which stays in the L2 and L3 caches while the threads read it),
 // so a product with a long K synchronises twice per chunk of blocks (pack, multiply) instead
 // of twice per block: for the char-RNN's weight gradient (K = 3200) that was 26 waits per
 // call, a sixth of its time.
-constexpr int64_t kPackedB = int64_t{1} << 21;
+constexpr int64_t kPackedB = int64_t{1} << 18;
 
 void gemm_split_rows(const Operand& a, const Operand& b, int64_t M, int64_t N, int64_t K,
                      float alpha, float beta, float* c, int64_t row_stride, int64_t col_stride,
@@ -427,9 +428,13 @@ void gemm_split_rows(const Operand& a, const Operand& b, int64_t M, int64_t N, i
       };
       // More tasks than threads, claimed first come first served, so that a thread that
       // finishes early takes the next slice instead of waiting (a task is a fixed range of
-      // rows, so who runs it never changes the result).
-      const int tasks =
-          threads == 1 ? 1 : static_cast<int>(std::min<int64_t>(m_units, 4 * threads));
+      // rows, so who runs it never changes the result); but no task under MC rows, since
+      // each task reads all of the packed B once more.
+      const int64_t by_size = (M + MC - 1) / MC;
+      const int tasks = threads == 1
+                            ? 1
+                            : static_cast<int>(std::min<int64_t>(
+                                  m_units, std::clamp<int64_t>(by_size, threads, 4 * threads)));
       auto multiply = [&](int t) {
         const int64_t lo = std::min(M, m_units * t / tasks * MR);
         const int64_t hi = std::min(M, m_units * (t + 1) / tasks * MR);
@@ -463,8 +468,8 @@ void gemm_split_columns(const Operand& a, const Operand& b, int64_t M, int64_t N
                         float alpha, float beta, float* c, int64_t row_stride, int64_t col_stride,
                         int threads) {
   const int64_t n_panels = (N + NR - 1) / NR;
-  // Twice as many tasks as threads, for balance (each task packs A once more).
-  const int tasks = threads == 1 ? 1 : static_cast<int>(std::min<int64_t>(2 * threads, n_panels));
+  // One task per thread: each task packs all of A (more tasks, for balance, measured slower).
+  const int tasks = static_cast<int>(std::min<int64_t>(threads, n_panels));
   const bool b_in_place = !b.trans && M <= kShortRows;
   auto slice = [&](int t) {
     thread_local AlignedBuffer packed_b_buffer;
@@ -646,7 +651,11 @@ void gemm_row_dot(const Operand& a, const Operand& b, int64_t N, int64_t K, floa
     for (int64_t p = 0; p < K; ++p) row[p] = a.at(0, p);
     av = row;
   }
-  constexpr int64_t R = 8;  // rows of B at a time
+#if defined(AIJ_GEMM_VECTORS)
+  constexpr int64_t R = kLanes;  // rows of B at a time: one accumulator vector each
+#else
+  constexpr int64_t R = 8;
+#endif
   const int64_t groups = (N + R - 1) / R;
   threads = static_cast<int>(std::min<int64_t>(threads, groups));
   auto run = [&](int t) {
@@ -655,7 +664,7 @@ void gemm_row_dot(const Operand& a, const Operand& b, int64_t N, int64_t K, floa
       float sum[R] = {};
 #if defined(AIJ_GEMM_VECTORS)
       const int64_t k_vec = K / kLanes * kLanes;
-      Vec acc[R] = {};
+      Vec acc[R] = {};  // acc[r]: the kLanes partial sums of row j0 + r
       if (rows == R) {
         for (int64_t p = 0; p < k_vec; p += kLanes) {
           const Vec x = load_vec(av + p);
@@ -667,13 +676,12 @@ void gemm_row_dot(const Operand& a, const Operand& b, int64_t N, int64_t K, floa
           for (int64_t r = 0; r < rows; ++r)
             acc[r] += load_vec(av + p) * load_vec(b.data + (j0 + r) * b.ld + p);
       }
-      for (int64_t r = 0; r < rows; ++r) {  // lanes added pairwise: a short dependency chain
-        float lanes[kLanes];
-        std::memcpy(lanes, &acc[r], sizeof lanes);
-        for (int64_t half = kLanes / 2; half > 0; half /= 2)
-          for (int64_t l = 0; l < half; ++l) lanes[l] += lanes[l + half];
-        sum[r] = lanes[0];
-      }
+      // Each row's partial sums added across lanes, for all R rows at once: transpose the
+      // R x kLanes block so that lane r holds row r, then add the kLanes vectors in order.
+      transpose_in_registers<kLanes>(acc);
+      Vec total = acc[0];
+      for (int64_t l = 1; l < kLanes; ++l) total += acc[l];
+      std::memcpy(sum, &total, sizeof sum);
 #else
       const int64_t k_vec = 0;
 #endif
