@@ -574,6 +574,27 @@ bool BatchIterator::next(std::span<const int64_t>& batch) {
   return true;
 }
 
+void BatchIterator::restore(const std::vector<int64_t>& order, int64_t position) {
+  if (order.size() != order_.size()) {
+    throw Error("BatchIterator::restore: saved order has " + std::to_string(order.size()) +
+                " examples, this iterator walks " + std::to_string(order_.size()));
+  }
+  std::vector<bool> seen(order.size(), false);
+  for (int64_t i : order) {
+    if (i < 0 || i >= size() || seen[static_cast<size_t>(i)]) {
+      throw Error("BatchIterator::restore: saved order is not a permutation of 0.." +
+                  std::to_string(size() - 1));
+    }
+    seen[static_cast<size_t>(i)] = true;
+  }
+  if (position < 0 || position > size()) {
+    throw Error("BatchIterator::restore: position " + std::to_string(position) + " is outside 0.." +
+                std::to_string(size()));
+  }
+  order_ = order;
+  pos_ = position;
+}
+
 int64_t BatchIterator::batches_per_epoch() const {
   return drop_last_ ? size() / batch_size_ : (size() + batch_size_ - 1) / batch_size_;
 }

@@ -119,6 +119,13 @@ class BatchIterator {
   int64_t batches_per_epoch() const;
   int64_t size() const { return static_cast<int64_t>(order_.size()); }
 
+  // Where the walk is, for checkpoints: this epoch's order and how many examples of it
+  // have been handed out. restore() puts them back (the Rng is restored separately),
+  // checking that order is a permutation of 0..size()-1 and position is in [0, size()].
+  const std::vector<int64_t>& order() const { return order_; }
+  int64_t position() const { return pos_; }
+  void restore(const std::vector<int64_t>& order, int64_t position);
+
  private:
   std::vector<int64_t> order_;
   int64_t batch_size_;

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdint>
@@ -19,6 +18,7 @@
 #include <string>
 
 #include "files.h"
+#include "platform.h"
 #include "rng.h"
 
 namespace common::testing {
@@ -71,17 +71,10 @@ struct CommandResult {
   std::string output;  // stdout and stderr, interleaved
 };
 
-// Runs a shell command line (through /bin/sh) and collects its output.
+// Runs a shell command line (through the system shell) and collects its output.
 inline CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  const platform::ShellResult shell = platform::run_shell(command);
+  return {shell.exit_code, shell.output};
 }
 
 }  // namespace common::testing
