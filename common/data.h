@@ -4,6 +4,8 @@
 // file's length, value ranges) and throws common::Error with a one-line message that
 // names the file and the problem. A missing dataset names the command that fetches it:
 //   "data/mnist/train-images-idx3-ubyte not found: run scripts/get_data.sh mnist"
+// and a damaged file in a folder that get_data.sh wrote (it holds SOURCE) adds
+//   "...; if the download is damaged, fetch it again: scripts/get_data.sh --force mnist"
 //
 // Datasets live under DATA_DIR/NAME/ in the layout that scripts/get_data.sh writes
 // (see the README at the repository root); DATA_DIR defaults to the repository's data/.
