@@ -88,9 +88,9 @@ if [[ $preset == asan ]]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   if (($# == 0)); then
-    ctest --test-dir build/asan --output-on-failure -j2 --timeout 3600 -LE full
+    ctest --test-dir build/asan --output-on-failure -j "${CTEST_PARALLEL_LEVEL:-2}" --timeout 3600 -LE full
   else
-    ctest --test-dir build/asan --output-on-failure -j2 --timeout 3600 "$@"
+    ctest --test-dir build/asan --output-on-failure -j "${CTEST_PARALLEL_LEVEL:-2}" --timeout 3600 "$@"
   fi
 else
   cmake --build --preset ci
