@@ -1,4 +1,4 @@
-// common/checkpoint.cpp -- see checkpoint.h for the file format.
+// common/checkpoint.cpp -- see checkpoint.h for the file format and its guarantees.
 //
 // Every number is written and read one byte at a time with shifts, least significant
 // byte first, instead of copying structs or float arrays with memcpy. The file then
@@ -16,6 +16,8 @@
 #include <map>
 #include <set>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include "error.h"
 #include "files.h"
@@ -25,12 +27,19 @@ namespace common {
 // ---------------------------------------------------------------------------
 // Format constants
 
-constexpr std::string_view kMagic = "AIJCKPT1";
+constexpr std::string_view kMagic = "AIJ-CKPT";
+// Version 1 had its own magic and no version field; recognised only to say so.
+constexpr std::string_view kVersion1Magic = "AIJCKPT1";
 constexpr size_t kChecksumSize = 4;
-// The smallest possible file: magic, a tensor count of 0, the checksum.
-constexpr size_t kMinFileSize = kMagic.size() + 4 + kChecksumSize;
+// The smallest possible file: magic, version, no metadata, no tensors, the checksum.
+constexpr size_t kMinFileSize = kMagic.size() + 4 + 4 + 4 + kChecksumSize;
 // The smallest possible tensor: name length, a 1-byte name, rank 1, one dimension of 0.
 constexpr size_t kMinTensorSize = 4 + 1 + 4 + 8;
+// The smallest possible metadata entry: key length, a 1-byte key, type, an empty text.
+constexpr size_t kMinEntrySize = 4 + 1 + 1 + 4;
+
+// Metadata value types, as stored in the file (the index in CheckpointMeta::Value + 1).
+enum : uint8_t { kTypeInt = 1, kTypeReal = 2, kTypeText = 3, kTypeInts = 4 };
 // Names are short identifiers like "fc1.weight"; a longer one means a corrupt length.
 constexpr size_t kMaxNameLength = 1024;
 
@@ -81,12 +90,57 @@ static void put_f32(std::vector<uint8_t>& out, float value) {
   put_u32(out, std::bit_cast<uint32_t>(value));
 }
 
+static void put_u64(std::vector<uint8_t>& out, uint64_t value) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(value >> (8 * i)));
+}
+
+static void put_bytes(std::vector<uint8_t>& out, std::string_view bytes) {
+  for (char c : bytes) out.push_back(static_cast<uint8_t>(c));
+}
+
+// One metadata entry: key, type byte, value.
+static void put_entry(std::vector<uint8_t>& out, const std::string& key,
+                      const CheckpointMeta::Value& value) {
+  put_u32(out, static_cast<uint32_t>(key.size()));
+  put_bytes(out, key);
+  out.push_back(static_cast<uint8_t>(value.index() + 1));
+  if (const auto* i = std::get_if<int64_t>(&value)) {
+    put_i64(out, *i);
+  } else if (const auto* r = std::get_if<double>(&value)) {
+    put_u64(out, std::bit_cast<uint64_t>(*r));
+  } else if (const auto* t = std::get_if<std::string>(&value)) {
+    put_u32(out, static_cast<uint32_t>(t->size()));
+    put_bytes(out, *t);
+  } else {
+    const auto& list = std::get<std::vector<int64_t>>(value);
+    put_u32(out, static_cast<uint32_t>(list.size()));
+    for (int64_t v : list) put_i64(out, v);
+  }
+}
+
+// Throws unless the metadata fits the format: valid keys, values under 4 GiB.
+static void check_meta(const CheckpointMeta& meta, const std::string& where) {
+  for (const auto& [key, value] : meta.entries()) {
+    if (const char* problem = name_problem(key)) {
+      throw Error(where + "metadata key '" + printable(key) + "' has " + problem);
+    }
+    const auto* t = std::get_if<std::string>(&value);
+    const auto* list = std::get_if<std::vector<int64_t>>(&value);
+    if ((t && t->size() > std::numeric_limits<uint32_t>::max()) ||
+        (list && list->size() > std::numeric_limits<uint32_t>::max())) {
+      throw Error(where + "metadata '" + key + "' is too long (at most 2^32-1 items)");
+    }
+  }
+}
+
 void save_checkpoint(const std::string& path,
-                     const std::vector<std::pair<std::string, const Tensor*>>& tensors) {
+                     const std::vector<std::pair<std::string, const Tensor*>>& tensors,
+                     const CheckpointMeta& meta) {
   const std::string where = "save_checkpoint " + path + ": ";
   // Check everything first and work out the size, so the buffer is allocated once.
+  check_meta(meta, where);
   std::set<std::string> seen;
-  size_t total = kMinFileSize;
+  size_t total = kMinFileSize + 64 * meta.entries().size();
   for (const auto& [name, tensor] : tensors) {
     if (const char* problem = name_problem(name)) {
       throw Error(where + "tensor '" + printable(name) + "' has " + problem);
@@ -104,11 +158,14 @@ void save_checkpoint(const std::string& path,
 
   std::vector<uint8_t> out;
   out.reserve(total);
-  out.insert(out.end(), kMagic.begin(), kMagic.end());
+  put_bytes(out, kMagic);
+  put_u32(out, kCheckpointVersion);
+  put_u32(out, static_cast<uint32_t>(meta.entries().size()));
+  for (const auto& [key, value] : meta.entries()) put_entry(out, key, value);  // key order
   put_u32(out, static_cast<uint32_t>(tensors.size()));
   for (const auto& [name, tensor] : tensors) {
     put_u32(out, static_cast<uint32_t>(name.size()));
-    out.insert(out.end(), name.begin(), name.end());
+    put_bytes(out, name);
     put_u32(out, static_cast<uint32_t>(tensor->rank()));
     for (int64_t dim : tensor->shape()) put_i64(out, dim);
     for (float value : *tensor) put_f32(out, value);
@@ -155,6 +212,11 @@ class ByteReader {
     const uint32_t value = read_le32(bytes_, pos_);
     pos_ += 4;
     return value;
+  }
+
+  uint8_t u8(const std::string& what) {
+    need(1, what);
+    return bytes_[pos_++];
   }
 
   // Two's complement: the unsigned 64-bit pattern converts to the same signed value
@@ -240,33 +302,103 @@ static NamedTensor read_tensor(ByteReader& in, const std::string& path, uint32_t
   return result;
 }
 
-std::vector<NamedTensor> read_checkpoint(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path);
+// One metadata entry: key, type, value; every length checked before it is used.
+static void read_entry(ByteReader& in, const std::string& path, uint32_t index,
+                       CheckpointMeta& meta) {
+  const std::string numbered = "metadata entry " + std::to_string(index);
+  const uint32_t key_length = in.u32(numbered + " key length");
+  if (key_length == 0 || key_length > kMaxNameLength) {
+    throw Error(path + ": " + numbered + " declares a key of " + std::to_string(key_length) +
+                " bytes (expected 1 to 1024)");
+  }
+  const std::string key = in.text(key_length, numbered + " key");
+  if (const char* problem = name_problem(key)) {
+    throw Error(path + ": " + numbered + " has " + problem);
+  }
+  if (meta.has(key)) throw Error(path + ": metadata key '" + key + "' appears twice");
+  const std::string quoted = "metadata '" + key + "'";
+  switch (const uint8_t type = in.u8(quoted + " type")) {
+    case kTypeInt:
+      meta.set_int(key, in.i64(quoted + " value"));
+      break;
+    case kTypeReal:
+      meta.set_real(key, std::bit_cast<double>(in.i64(quoted + " value")));
+      break;
+    case kTypeText: {
+      const uint32_t length = in.u32(quoted + " length");
+      meta.set_text(key, in.text(length, quoted + " text"));
+      break;
+    }
+    case kTypeInts: {
+      const uint32_t count = in.u32(quoted + " count");
+      in.need(8 * uint64_t{count}, quoted + " integers");  // before allocating them
+      std::vector<int64_t> list(count);
+      for (int64_t& v : list) v = in.i64(quoted + " integers");
+      meta.set_ints(key, std::move(list));
+      break;
+    }
+    default:
+      throw Error(path + ": " + quoted + " has unknown type " + std::to_string(type) +
+                  " (expected 1 int, 2 real, 3 text or 4 ints)");
+  }
+}
+
+// The magic and the format version; a clear error for every other kind of file.
+static void check_header(const std::vector<uint8_t>& bytes, const std::string& path) {
   if (bytes.empty()) throw Error(path + ": file is empty (expected a checkpoint)");
+  const auto starts_with = [&](std::string_view magic) {
+    return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin());
+  };
+  if (starts_with(kVersion1Magic)) {
+    throw Error(path + ": checkpoint format version 1 (\"AIJCKPT1\", before metadata); this " +
+                "program reads version " + std::to_string(kCheckpointVersion) +
+                ": train again to write a new checkpoint");
+  }
   if (bytes.size() < kMinFileSize) {
     throw Error(path + ": " + std::to_string(bytes.size()) +
                 " bytes is too short for a checkpoint (at least " + std::to_string(kMinFileSize) +
-                ": magic, tensor count, checksum)");
+                ": magic, version, counts, checksum)");
   }
-  if (!std::equal(kMagic.begin(), kMagic.end(), bytes.begin())) {
-    throw Error(path + ": not a checkpoint (the file does not start with \"AIJCKPT1\")");
+  if (!starts_with(kMagic)) {
+    throw Error(path + ": not a checkpoint (the file does not start with \"AIJ-CKPT\")");
   }
+  const uint32_t version = read_le32(bytes, kMagic.size());
+  if (version != kCheckpointVersion) {
+    throw Error(path + ": checkpoint format version " + std::to_string(version) +
+                ", but this program reads version " + std::to_string(kCheckpointVersion) +
+                (version > kCheckpointVersion ? " (written by a newer program: update this one)"
+                                              : " (an older format: train again)"));
+  }
+}
 
-  // The tensors live between the magic and the 4-byte checksum at the very end.
+CheckpointFile read_checkpoint_file(const std::string& path) {
+  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  check_header(bytes, path);
+
+  // The records live between the header and the 4-byte checksum at the very end.
   ByteReader in(bytes, bytes.size() - kChecksumSize, path);
-  in.skip(kMagic.size(), "magic");
+  in.skip(kMagic.size() + 4, "magic and version");
+  CheckpointFile file;
+  file.meta.source = path;
+  const uint32_t entries = in.u32("metadata count");
+  if (entries > in.remaining() / kMinEntrySize) {
+    throw Error(path + ": declares " + std::to_string(entries) +
+                " metadata entries, more than the " + std::to_string(in.remaining()) +
+                " bytes left can hold (truncated or corrupt?)");
+  }
+  for (uint32_t i = 0; i < entries; ++i) read_entry(in, path, i, file.meta);
+
   const uint32_t count = in.u32("tensor count");
   if (count > in.remaining() / kMinTensorSize) {
     throw Error(path + ": declares " + std::to_string(count) + " tensors, more than the " +
                 std::to_string(in.remaining()) + " bytes left can hold (truncated or corrupt?)");
   }
-  std::vector<NamedTensor> tensors;
-  tensors.reserve(count);  // bounded by the file size, checked just above
+  file.tensors.reserve(count);  // bounded by the file size, checked just above
   std::set<std::string> seen;
   for (uint32_t i = 0; i < count; ++i) {
-    tensors.push_back(read_tensor(in, path, i));
-    if (!seen.insert(tensors.back().name).second) {
-      throw Error(path + ": tensor '" + tensors.back().name + "' appears twice");
+    file.tensors.push_back(read_tensor(in, path, i));
+    if (!seen.insert(file.tensors.back().name).second) {
+      throw Error(path + ": tensor '" + file.tensors.back().name + "' appears twice");
     }
   }
   if (in.remaining() != 0) {
@@ -284,13 +416,18 @@ std::vector<NamedTensor> read_checkpoint(const std::string& path) {
                   static_cast<unsigned>(stored), static_cast<unsigned>(computed));
     throw Error(path + ": checksum mismatch: file corrupted" + detail);
   }
-  return tensors;
+  return file;
 }
 
-void load_checkpoint(const std::string& path,
-                     const std::vector<std::pair<std::string, Tensor*>>& tensors) {
+std::vector<NamedTensor> read_checkpoint(const std::string& path) {
+  return read_checkpoint_file(path).tensors;
+}
+
+CheckpointMeta load_checkpoint(const std::string& path,
+                               const std::vector<std::pair<std::string, Tensor*>>& tensors) {
   const std::string where = "checkpoint " + path + ": ";
-  std::vector<NamedTensor> stored = read_checkpoint(path);
+  CheckpointFile file = read_checkpoint_file(path);
+  const std::vector<NamedTensor>& stored = file.tensors;
   std::map<std::string, const Tensor*> by_name;
   for (const NamedTensor& t : stored) by_name[t.name] = &t.tensor;
 
@@ -322,6 +459,70 @@ void load_checkpoint(const std::string& path,
   for (const auto& [name, tensor] : tensors) {
     const Tensor& source = *by_name.at(name);
     std::copy(source.begin(), source.end(), tensor->begin());
+  }
+  return std::move(file.meta);
+}
+
+// ---------------------------------------------------------------------------
+// Metadata
+
+void CheckpointMeta::set(const std::string& key, Value value) {
+  if (const char* problem = name_problem(key)) {
+    throw Error("checkpoint metadata key '" + printable(key) + "' has " + problem);
+  }
+  entries_[key] = std::move(value);
+}
+
+template <class T>
+const T& CheckpointMeta::get(const std::string& key, const char* type) const {
+  const std::string where = source.empty() ? "checkpoint metadata" : source;
+  const auto found = entries_.find(key);
+  if (found == entries_.end()) {
+    throw Error(where + ": no metadata '" + printable(key) +
+                "' (saved by another program, or before it existed?)");
+  }
+  const T* value = std::get_if<T>(&found->second);
+  if (value == nullptr) throw Error(where + ": metadata '" + key + "' is not " + type);
+  return *value;
+}
+
+int64_t CheckpointMeta::get_int(const std::string& key) const {
+  return get<int64_t>(key, "an int");
+}
+double CheckpointMeta::get_real(const std::string& key) const {
+  return get<double>(key, "a real");
+}
+const std::string& CheckpointMeta::get_text(const std::string& key) const {
+  return get<std::string>(key, "a text");
+}
+const std::vector<int64_t>& CheckpointMeta::get_ints(const std::string& key) const {
+  return get<std::vector<int64_t>>(key, "a list of ints");
+}
+
+// RngState as 6 integers: the 4 state words (their bits), has_spare, the spare's bits.
+void CheckpointMeta::set_rng(const std::string& key, const Rng& rng) {
+  const RngState state = rng.state();
+  std::vector<int64_t> words;
+  for (uint64_t w : state.s) words.push_back(static_cast<int64_t>(w));
+  words.push_back(state.has_spare ? 1 : 0);
+  words.push_back(std::bit_cast<int64_t>(state.spare));
+  set_ints(key, std::move(words));
+}
+
+void CheckpointMeta::get_rng(const std::string& key, Rng& rng) const {
+  const std::vector<int64_t>& words = get_ints(key);
+  const std::string where = source.empty() ? "checkpoint metadata" : source;
+  if (words.size() != 6 || (words[4] != 0 && words[4] != 1)) {
+    throw Error(where + ": metadata '" + key + "' is not a saved Rng state (6 integers)");
+  }
+  RngState state;
+  for (size_t i = 0; i < 4; ++i) state.s[i] = static_cast<uint64_t>(words[i]);
+  state.has_spare = words[4] == 1;
+  state.spare = std::bit_cast<double>(words[5]);
+  try {
+    rng.set_state(state);
+  } catch (const Error& e) {
+    throw Error(where + ": metadata '" + key + "': " + e.what());
   }
 }
 

@@ -13,12 +13,28 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <locale>
+#include <sstream>
 
 #include "error.h"
 #include "files.h"
 #include "thread_pool.h"
 
 namespace common {
+
+// A stream imbued with the classic "C" locale reads "0.5" the same in every locale (strtod
+// would want "0,5" under a German one). noskipws refuses leading spaces, the eof check
+// refuses trailing text, and an out-of-range value sets failbit.
+bool detail::parse_double_fallback(const std::string& text, double& out) {
+  if (text.empty()) return false;
+  std::istringstream in(text);
+  in.imbue(std::locale::classic());
+  double value = 0.0;
+  in >> std::noskipws >> value;
+  if (in.fail() || !in.eof()) return false;
+  out = value;
+  return true;
+}
 
 // --- Reading numbers strictly -------------------------------------------------------
 //
@@ -35,6 +51,17 @@ bool parse_whole(const std::string& text, T& out) {
   const auto [stop, ec] = std::from_chars(begin, end, out);
   return !text.empty() && ec == std::errc() && stop == end;
 }
+
+// std::from_chars for double arrived late in some standard libraries (libc++ before
+// version 17, so Apple clang on older macOS and Debian's clang 14 with -stdlib=libc++);
+// libraries that have it announce it with __cpp_lib_to_chars. Elsewhere the fallback
+// below reads the number.
+#if !defined(__cpp_lib_to_chars)
+template <>
+bool parse_whole(const std::string& text, double& out) {
+  return detail::parse_double_fallback(text, out);
+}
+#endif
 
 std::string got(const std::string& flag, const std::string& expected, const std::string& text) {
   return "--" + flag + " expects " + expected + ", got '" + text + "'";

@@ -75,4 +75,10 @@ class FlagParser {
   bool help_requested_ = false;
 };
 
+namespace detail {
+// Reads a whole decimal number ("0.5", "-1e-3") without std::from_chars, for standard
+// libraries that lack it for double; exposed so the tests cover it everywhere.
+bool parse_double_fallback(const std::string& text, double& out);
+}  // namespace detail
+
 }  // namespace common

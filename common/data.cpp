@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -41,6 +42,22 @@ std::string dataset_variant(const std::string& data_dir, const std::string& name
   std::string line = text.substr(0, text.find('\n'));
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line.empty() ? "unknown" : line;
+}
+
+// Runs read(); when it fails on a file inside a folder that scripts/get_data.sh wrote
+// (one holding SOURCE), the message also says how to fetch that dataset again: a
+// truncated or damaged download is the usual cause, and re-running get_data.sh without
+// --force would keep the folder, since it looks complete.
+template <class Read>
+static auto with_refetch_hint(const std::string& path, Read&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const Error& e) {
+    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    if (dir.empty() || !file_exists((dir / "SOURCE").string())) throw;
+    throw Error(std::string(e.what()) + "; if the download is damaged, fetch it again: " +
+                "scripts/get_data.sh --force " + dir.filename().string());
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -114,7 +131,7 @@ static void check_idx_payload(const std::string& path, const std::string& declar
               " bytes after the header (" + why + ")");
 }
 
-IdxImages read_idx_images(const std::string& path) {
+static IdxImages read_idx_images_unchecked(const std::string& path) {
   const std::vector<uint8_t> bytes = read_file_bytes(path);
   check_idx_header(path, bytes, kIdxImagesHeader, kIdxImagesMagic, "images");
   IdxImages images;
@@ -141,7 +158,7 @@ IdxImages read_idx_images(const std::string& path) {
   return images;
 }
 
-std::vector<uint8_t> read_idx_labels(const std::string& path) {
+static std::vector<uint8_t> read_idx_labels_unchecked(const std::string& path) {
   const std::vector<uint8_t> bytes = read_file_bytes(path);
   check_idx_header(path, bytes, kIdxLabelsHeader, kIdxLabelsMagic, "labels");
   const uint32_t count = read_be32(bytes, 4);
@@ -149,6 +166,14 @@ std::vector<uint8_t> read_idx_labels(const std::string& path) {
   check_idx_payload(path, std::to_string(count) + " labels", count,
                     bytes.size() - kIdxLabelsHeader);
   return std::vector<uint8_t>(bytes.begin() + kIdxLabelsHeader, bytes.end());
+}
+
+IdxImages read_idx_images(const std::string& path) {
+  return with_refetch_hint(path, [&] { return read_idx_images_unchecked(path); });
+}
+
+std::vector<uint8_t> read_idx_labels(const std::string& path) {
+  return with_refetch_hint(path, [&] { return read_idx_labels_unchecked(path); });
 }
 
 void write_idx_images(const std::string& path, const IdxImages& images) {
@@ -343,11 +368,15 @@ static std::vector<char32_t> decode_utf8_all(std::string_view text, const std::s
   return code_points;
 }
 
-std::string read_text_corpus(const std::string& path) {
+static std::string read_text_corpus_unchecked(const std::string& path) {
   std::string text = read_file_text(path);
   if (text.empty()) throw Error(path + ": file is empty (expected UTF-8 text)");
   decode_utf8_all(text, path, true);
   return text;
+}
+
+std::string read_text_corpus(const std::string& path) {
+  return with_refetch_hint(path, [&] { return read_text_corpus_unchecked(path); });
 }
 
 // chars is sorted (build_char_vocab makes it so), so a binary search finds an id.
@@ -572,6 +601,27 @@ bool BatchIterator::next(std::span<const int64_t>& batch) {
   batch = std::span<const int64_t>(order_.data() + pos_, static_cast<size_t>(take));
   pos_ += take;
   return true;
+}
+
+void BatchIterator::restore(const std::vector<int64_t>& order, int64_t position) {
+  if (order.size() != order_.size()) {
+    throw Error("BatchIterator::restore: saved order has " + std::to_string(order.size()) +
+                " examples, this iterator walks " + std::to_string(order_.size()));
+  }
+  std::vector<bool> seen(order.size(), false);
+  for (int64_t i : order) {
+    if (i < 0 || i >= size() || seen[static_cast<size_t>(i)]) {
+      throw Error("BatchIterator::restore: saved order is not a permutation of 0.." +
+                  std::to_string(size() - 1));
+    }
+    seen[static_cast<size_t>(i)] = true;
+  }
+  if (position < 0 || position > size()) {
+    throw Error("BatchIterator::restore: position " + std::to_string(position) + " is outside 0.." +
+                std::to_string(size()));
+  }
+  order_ = order;
+  pos_ = position;
 }
 
 int64_t BatchIterator::batches_per_epoch() const {

@@ -4,6 +4,8 @@
 // file's length, value ranges) and throws common::Error with a one-line message that
 // names the file and the problem. A missing dataset names the command that fetches it:
 //   "data/mnist/train-images-idx3-ubyte not found: run scripts/get_data.sh mnist"
+// and a damaged file in a folder that get_data.sh wrote (it holds SOURCE) adds
+//   "...; if the download is damaged, fetch it again: scripts/get_data.sh --force mnist"
 //
 // Datasets live under DATA_DIR/NAME/ in the layout that scripts/get_data.sh writes
 // (see the README at the repository root); DATA_DIR defaults to the repository's data/.
@@ -118,6 +120,13 @@ class BatchIterator {
   void start_epoch();
   int64_t batches_per_epoch() const;
   int64_t size() const { return static_cast<int64_t>(order_.size()); }
+
+  // Where the walk is, for checkpoints: this epoch's order and how many examples of it
+  // have been handed out. restore() puts them back (the Rng is restored separately),
+  // checking that order is a permutation of 0..size()-1 and position is in [0, size()].
+  const std::vector<int64_t>& order() const { return order_; }
+  int64_t position() const { return pos_; }
+  void restore(const std::vector<int64_t>& order, int64_t position);
 
  private:
   std::vector<int64_t> order_;

@@ -2,6 +2,7 @@
 #include "files.h"
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "error.h"
+#include "platform.h"
 
 namespace common {
 
@@ -44,25 +46,53 @@ void make_dirs(const std::string& dir) {
   if (ec) throw Error("cannot create directory " + dir + ": " + ec.message());
 }
 
+// PATH.tmp-PID-N: unique per process (PID) and per call (N), so two programs, or two
+// threads, saving the same file never write into each other's temporary file.
+static std::string temporary_name(const std::string& path) {
+  static std::atomic<uint64_t> counter{0};
+  return path + ".tmp-" + std::to_string(platform::process_id()) + "-" +
+         std::to_string(counter.fetch_add(1));
+}
+
+// The error for a failed system call, with errno read before any cleanup can change it.
+[[noreturn]] static void fail(const std::string& what, int saved_errno, const std::string& tmp) {
+  std::error_code ignored;
+  std::filesystem::remove(tmp, ignored);
+  throw Error(what + ": " + std::strerror(saved_errno));
+}
+
+// Crash safety, in order: the bytes go to a fresh temporary file, which is flushed to
+// the disk (fsync) before it is renamed over PATH; then the directory is synced so that
+// the rename itself survives a power cut. A process killed at any point leaves PATH
+// either as it was or complete -- at worst a stale PATH.tmp-* file stays behind.
 void write_file_atomic(const std::string& path, const void* data, size_t size) {
   std::filesystem::path p(path);
-  if (p.has_parent_path()) make_dirs(p.parent_path().string());
-  // Write everything to a temporary name first; only a complete file gets the real name.
-  const std::string tmp = path + ".tmp";
-  {
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
-    size_t written = size == 0 ? 0 : std::fwrite(data, 1, size, f);
-    bool ok = written == size && std::fflush(f) == 0;
-    ok = (std::fclose(f) == 0) && ok;
-    if (!ok) {
-      std::remove(tmp.c_str());
-      throw Error("cannot write " + tmp + " (disk full?)");
-    }
+  const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
+  if (p.has_parent_path()) make_dirs(dir);
+  const std::string tmp = temporary_name(path);
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw Error("cannot write " + tmp + ": " + std::strerror(errno));
+  errno = 0;
+  bool ok = size == 0 || std::fwrite(data, 1, size, f) == size;
+  ok = ok && platform::sync_file(f);
+  int saved_errno = errno;
+  if (std::fclose(f) != 0 && ok) {
+    ok = false;
+    saved_errno = errno;
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  if (!ok) fail("cannot write " + tmp, saved_errno != 0 ? saved_errno : EIO, tmp);
+  // std::filesystem::rename replaces an existing PATH on every platform (std::rename
+  // fails on Windows when the target exists).
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw Error("cannot rename " + tmp + " to " + path + ": " + ec.message());
+  }
+  if (!platform::sync_directory(dir)) {
+    throw Error("cannot sync directory " + dir + " after writing " + path + ": " +
+                std::strerror(errno));
   }
 }
 

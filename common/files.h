@@ -1,8 +1,9 @@
 // common/files.h -- small file helpers shared by the loaders and writers.
 //
-// Every writer in the project goes through write_file_atomic(): the bytes go to
-// "path.tmp", which is then renamed over "path", so an interrupted write never leaves
-// a half-written checkpoint, image or metrics file behind.
+// Every writer in the project goes through write_file_atomic(): the bytes go to a
+// unique temporary file "path.tmp-PID-N", which is synced to the disk and then renamed
+// over "path" (and the directory synced), so an interrupted write -- a crash, kill -9, a
+// power cut -- never leaves a half-written checkpoint, image or metrics file behind.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,8 @@ bool file_exists(const std::string& path);
 // Whole file as bytes; throws common::Error "cannot open PATH: REASON".
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 std::string read_file_text(const std::string& path);
-// Creates the parent directory if needed, writes path.tmp, renames it to path.
+// Creates the parent directory if needed, writes and fsyncs path.tmp-PID-N, renames it
+// to path, fsyncs the directory. Throws common::Error naming the file and the reason.
 void write_file_atomic(const std::string& path, const void* data, size_t size);
 void write_file_atomic(const std::string& path, const std::string& text);
 // mkdir -p; throws common::Error on failure.

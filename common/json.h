@@ -2,6 +2,7 @@
 // in tests. Objects keep their keys in insertion order so files read naturally.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <list>
@@ -20,9 +21,11 @@ class Json {
 
   Json() = default;  // null
   Json(bool b) : value_(b) {}
-  Json(int v) : value_(static_cast<double>(v)) {}
-  Json(int64_t v) : value_(static_cast<double>(v)) {}
-  Json(uint64_t v) : value_(static_cast<double>(v)) {}
+  // Any integer type: int, int64_t, size_t... (int64_t and size_t are different types on
+  // different platforms -- long vs long long -- so fixed overloads would be ambiguous
+  // somewhere). Stored as a double, like every JSON number: exact up to 2^53.
+  template <std::integral T>
+  requires(!std::same_as<T, bool>) Json(T v) : value_(static_cast<double>(v)) {}
   Json(double v) : value_(v) {}
   Json(const char* s) : value_(std::string(s)) {}
   Json(std::string s) : value_(std::move(s)) {}

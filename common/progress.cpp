@@ -7,12 +7,12 @@
 // seconds instead, and a last one when the work is done.
 #include "progress.h"
 
-#include <unistd.h>  // isatty (POSIX)
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+
+#include "platform.h"
 
 namespace common {
 
@@ -73,7 +73,7 @@ ProgressBar::ProgressBar(std::string label, int64_t total, std::string unit)
     : label_(std::move(label)),
       unit_(std::move(unit)),
       total_(total),
-      tty_(isatty(fileno(stderr)) != 0) {}
+      tty_(platform::stderr_is_terminal()) {}
 
 ProgressBar::~ProgressBar() {
   // Leaving early (an exception, a break out of the training loop): show where the work

@@ -30,6 +30,19 @@ Rng::Rng(uint64_t seed) {
   for (auto& s : s_) s = splitmix64(x);
 }
 
+RngState Rng::state() const {
+  return {{s_[0], s_[1], s_[2], s_[3]}, has_spare_, spare_};
+}
+
+void Rng::set_state(const RngState& state) {
+  if (state.s[0] == 0 && state.s[1] == 0 && state.s[2] == 0 && state.s[3] == 0) {
+    throw Error("Rng::set_state: the state words are all zero (not a saved xoshiro256** state)");
+  }
+  for (int i = 0; i < 4; ++i) s_[i] = state.s[static_cast<size_t>(i)];
+  has_spare_ = state.has_spare;
+  spare_ = state.spare;
+}
+
 // xoshiro256**: output = rotl(s1 * 5, 7) * 9, then the xor-shift state update.
 uint64_t Rng::next_u64() {
   const uint64_t result = rotl(s_[1] * 5, 7) * 9;

@@ -13,12 +13,21 @@
 //   categorical(p)   index i with probability p[i] / sum(p) (inverse CDF)
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
 
 namespace common {
+
+// Everything that determines the numbers an Rng draws next: saved in a checkpoint and
+// restored, a generator continues exactly where it stopped.
+struct RngState {
+  std::array<uint64_t, 4> s{};  // xoshiro256** state words (never all zero)
+  bool has_spare = false;       // normal() has a second Box-Muller value cached
+  double spare = 0.0;           // that value
+};
 
 class Rng {
  public:
@@ -34,6 +43,10 @@ class Rng {
   int64_t categorical(const std::vector<float>& probabilities) {
     return categorical(probabilities.data(), static_cast<int64_t>(probabilities.size()));
   }
+
+  RngState state() const;
+  // Throws common::Error for an all-zero state (xoshiro would then draw 0 forever).
+  void set_state(const RngState& state);
 
   template <class T>
   void shuffle(std::vector<T>& v) {

@@ -10,9 +10,12 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "float_env.h"
@@ -24,6 +27,14 @@ namespace {
 // True on a pool worker and while the caller runs a job: nested parallel calls then
 // run inline instead of waiting on themselves.
 thread_local bool t_inside_job = false;
+
+// Sets t_inside_job for one scope and clears it on the way out, even when a task throws.
+struct InsideJob {
+  InsideJob() { t_inside_job = true; }
+  ~InsideJob() { t_inside_job = false; }
+  InsideJob(const InsideJob&) = delete;
+  InsideJob& operator=(const InsideJob&) = delete;
+};
 
 // Waiting has two stages. A thread first spins for a short while (about 100 us,
 // politely, with the CPU's pause hint), because in a training loop the next job
@@ -69,11 +80,21 @@ class ThreadPool {
 
   int size() const { return threads_; }
 
+  // One job at a time: a second thread calling run() waits for the first job to end
+  // (run_mutex_). A task that throws does not stop the others already running; tasks not
+  // yet started are skipped, and once every task is finished (or skipped) the first
+  // exception is rethrown here, on the caller.
   void run(int n_tasks, const std::function<void(int)>& fn) {
-    if (threads_ == 1 || n_tasks <= 1 || t_inside_job) {
+    if (t_inside_job) {  // nested: the pool is busy with the job we are part of
       for (int t = 0; t < n_tasks; ++t) fn(t);
       return;
     }
+    InsideJob inside;  // also marks the inline case, so set_num_threads can refuse
+    if (threads_ == 1 || n_tasks <= 1) {
+      for (int t = 0; t < n_tasks; ++t) fn(t);
+      return;
+    }
+    std::lock_guard<std::mutex> one_job(run_mutex_);
     uint32_t generation;
     {
       // Publishing under the mutex means a worker that is about to sleep cannot miss it.
@@ -82,18 +103,20 @@ class ThreadPool {
       job_.store(&fn, std::memory_order_relaxed);
       n_tasks_.store(n_tasks, std::memory_order_relaxed);
       finished_.store(0, std::memory_order_relaxed);
+      failed_.store(false, std::memory_order_relaxed);
+      first_error_ = nullptr;
       next_task_.store(static_cast<uint64_t>(generation) << 32, std::memory_order_release);
       generation_.store(generation, std::memory_order_release);
     }
     wake_.notify_all();
-    t_inside_job = true;
-    run_tasks(generation, &fn, n_tasks);
-    t_inside_job = false;
+    run_tasks(generation, &fn, n_tasks);  // never throws: task exceptions are caught inside
     auto all_done = [&] { return finished_.load(std::memory_order_acquire) == n_tasks; };
     if (!spin_until(all_done)) {
       std::unique_lock<std::mutex> lock(mutex_);
       done_.wait(lock, all_done);
     }
+    // Every task has finished, so no thread touches first_error_ any more.
+    if (first_error_) std::rethrow_exception(std::exchange(first_error_, nullptr));
   }
 
  private:
@@ -116,11 +139,25 @@ class ThreadPool {
       if (task >= n_tasks) return;
       if (!next_task_.compare_exchange_weak(claim, claim + 1, std::memory_order_acq_rel)) continue;
       // Having claimed a task, this job cannot finish (and be replaced) before we do.
-      (*job)(task);
+      run_one(job, task);
       if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_tasks) {
         std::lock_guard<std::mutex> lock(mutex_);  // pairs with the caller's wait
         done_.notify_one();
       }
+    }
+  }
+
+  // Runs one task, keeping the job's first exception instead of letting it escape (on a
+  // worker it would reach std::terminate). After a failure the remaining tasks are
+  // skipped, but each still counts as finished so that the caller's wait ends.
+  void run_one(const std::function<void(int)>* job, int task) {
+    if (failed_.load(std::memory_order_acquire)) return;
+    try {
+      (*job)(task);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!first_error_) first_error_ = std::current_exception();
+      failed_.store(true, std::memory_order_release);
     }
   }
 
@@ -156,6 +193,9 @@ class ThreadPool {
   std::atomic<int> finished_{0};
   std::atomic<uint64_t> next_task_{0};
   std::atomic<uint32_t> generation_{0};
+  std::atomic<bool> failed_{false};
+  std::exception_ptr first_error_;  // guarded by mutex_ while the job runs
+  std::mutex run_mutex_;            // held by the one caller of run()
   bool stopping_ = false;
 };
 
@@ -178,6 +218,8 @@ int hardware_threads() {
 }
 
 void set_num_threads(int n) {
+  // Replacing the pool joins its workers; from inside a task that would wait on itself.
+  if (t_inside_job) throw std::logic_error("set_num_threads called from inside a parallel task");
   if (n <= 0) n = hardware_threads();
   auto& p = pool_slot();
   if (p && p->size() == n) return;

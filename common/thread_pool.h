@@ -7,6 +7,11 @@
 // Determinism: parallel_for splits [begin, end) into contiguous chunks whose
 // boundaries depend only on the range, the grain and the thread count, never on
 // timing. A nested parallel_for (called from inside a worker) runs inline.
+//
+// Exceptions: a task may throw. The tasks already running finish, the ones not yet
+// started are skipped, and when all are done the first exception is rethrown on the
+// thread that called parallel_for / parallel_tasks. The pool is then ready for the next
+// job. One job runs at a time: calls from several threads at once are serialised.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +20,8 @@
 namespace common {
 
 // Sets the number of threads used by parallel_for (n <= 0: the hardware's count).
+// Call it between jobs, from the thread that starts them; from inside a task it throws
+// std::logic_error (replacing the pool there would wait for itself).
 void set_num_threads(int n);
 int num_threads();
 int hardware_threads();

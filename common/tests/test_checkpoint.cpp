@@ -4,6 +4,8 @@
 
 #include <bit>
 #include <cmath>
+#include <filesystem>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <vector>
@@ -37,8 +39,9 @@ void fix_crc(std::vector<uint8_t>& bytes) {
   test_util::put_field(bytes, {bytes.size() - 4, 4, false}, crc);
 }
 
-// A checkpoint with one tensor "w" of shape (2) holding {1, 2}: 41 bytes laid out as
-//   0 magic | 8 count | 12 name length | 16 'w' | 17 rank | 21 dim | 29 data | 37 crc
+// A checkpoint with one tensor "w" of shape (2) holding {1, 2} and no metadata: 49 bytes
+//   0 magic | 8 version | 12 metadata count | 16 tensor count | 20 name length | 24 'w' |
+//   25 rank | 29 dim | 37 data | 45 crc
 std::vector<uint8_t> tiny_checkpoint(const TempDir& dir) {
   common::Tensor w({2});
   w[0] = 1.0f;
@@ -52,7 +55,9 @@ std::vector<uint8_t> tiny_checkpoint(const TempDir& dir) {
 TEST(Checkpoint, ByteLayoutIsExactlyAsDocumented) {
   TempDir dir;
   const std::vector<uint8_t> bytes = tiny_checkpoint(dir);
-  std::vector<uint8_t> expected = {'A', 'I', 'J',  'C',  'K', 'P', 'T', '1',  // magic
+  std::vector<uint8_t> expected = {'A', 'I', 'J',  '-',  'C', 'K', 'P', 'T',  // magic
+                                   2,   0,   0,    0,                         // version 2
+                                   0,   0,   0,    0,                         // no metadata
                                    1,   0,   0,    0,                         // 1 tensor
                                    1,   0,   0,    0,    'w',                 // name
                                    1,   0,   0,    0,                         // rank 1
@@ -89,7 +94,10 @@ TEST(Checkpoint, RoundTripKeepsNamesShapesAndBits) {
     EXPECT_EQ(read[i].name, expected[i].first);
     EXPECT_TRUE(same_bits(read[i].tensor, *expected[i].second)) << read[i].name;
   }
-  EXPECT_FALSE(common::file_exists(path + ".tmp"));
+  // Nothing but the checkpoint is left in the directory (no temporary file).
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);
 }
 
 TEST(Checkpoint, EmptyCheckpointRoundTrips) {
@@ -163,6 +171,120 @@ TEST(LoadCheckpoint, NamesAndShapesMustMatchExactly) {
 }
 
 // ---------------------------------------------------------------------------
+// Metadata
+
+TEST(CheckpointMeta, RoundTripsEveryTypeBitForBit) {
+  TempDir dir;
+  const std::string path = dir.file("state.ckpt");
+  common::Rng rng(42);
+  rng.normal();  // leaves a cached Box-Muller value: part of the state
+  common::CheckpointMeta meta;
+  meta.set_int("step", -9000000000);
+  meta.set_real("lr", 0.1);
+  meta.set_real("nan", std::bit_cast<double>(0x7FF8000000001234ull));
+  meta.set_text("blob", std::string("a\0b\xFF", 4));
+  meta.set_text("empty", "");
+  meta.set_ints("order", {3, 1, 2, 0});
+  meta.set_rng("rng", rng);
+  const common::Tensor w = counting_tensor({2}, 1.0f);
+  common::save_checkpoint(path, {{"w", &w}}, meta);
+
+  common::Tensor w2({2});
+  const common::CheckpointMeta read = common::load_checkpoint(path, {{"w", &w2}});
+  EXPECT_TRUE(same_bits(w, w2));
+  EXPECT_EQ(read.source, path);
+  EXPECT_EQ(read.get_int("step"), -9000000000);
+  EXPECT_EQ(read.get_real("lr"), 0.1);
+  EXPECT_EQ(std::bit_cast<uint64_t>(read.get_real("nan")), 0x7FF8000000001234ull);
+  EXPECT_EQ(read.get_text("blob"), std::string("a\0b\xFF", 4));
+  EXPECT_EQ(read.get_text("empty"), "");
+  EXPECT_EQ(read.get_ints("order"), (std::vector<int64_t>{3, 1, 2, 0}));
+  common::Rng restored(7);
+  read.get_rng("rng", restored);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(restored.normal(), rng.normal());
+  EXPECT_EQ(read.entries().size(), meta.entries().size());
+  // read_checkpoint (the tensors-only reader) still works on a file with metadata.
+  EXPECT_EQ(common::read_checkpoint(path).size(), 1u);
+}
+
+TEST(CheckpointMeta, MissingKeysAndWrongTypesAreClearErrors) {
+  TempDir dir;
+  const std::string path = dir.file("state.ckpt");
+  common::CheckpointMeta meta;
+  meta.set_int("step", 5);
+  meta.set_ints("short", {1, 2});
+  common::save_checkpoint(path, {}, meta);
+  const common::CheckpointMeta read = common::read_checkpoint_file(path).meta;
+  EXPECT_ERROR(read.get_int("epoch"), path + ": no metadata 'epoch'");
+  EXPECT_ERROR(read.get_real("step"), path + ": metadata 'step' is not a real");
+  common::Rng rng;
+  EXPECT_ERROR(read.get_rng("short", rng), path + ": metadata 'short' is not a saved Rng state");
+  EXPECT_ERROR(meta.set_int("", 1), "empty name");
+  EXPECT_ERROR(meta.set_int("a\tb", 1), "control character");
+}
+
+TEST(CheckpointMeta, TheSameStateGivesTheSameBytes) {
+  TempDir dir;
+  common::CheckpointMeta a, b;
+  a.set_int("x", 1);
+  a.set_int("y", 2);
+  b.set_int("y", 2);  // another insertion order
+  b.set_int("x", 1);
+  common::save_checkpoint(dir.file("a"), {}, a);
+  common::save_checkpoint(dir.file("b"), {}, b);
+  EXPECT_EQ(test_util::read_bytes(dir.file("a")), test_util::read_bytes(dir.file("b")));
+}
+
+TEST(ReadCheckpoint, OlderAndNewerFormatVersionsAreRefused) {
+  TempDir dir;
+  const std::string path = dir.file("x.ckpt");
+  // A version-1 file ("AIJCKPT1", no version field, no metadata) holding "w" = {1, 2}.
+  std::vector<uint8_t> v1 = {'A', 'I', 'J', 'C',  'K',  'P', 'T', '1', 1,    0, 0, 0, 1, 0,
+                             0,   0,   'w', 1,    0,    0,   0,   2,   0,    0, 0, 0, 0, 0,
+                             0,   0,   0,   0x80, 0x3F, 0,   0,   0,   0x40, 0, 0, 0, 0};
+  fix_crc(v1);
+  test_util::write_bytes(path, v1);
+  EXPECT_ERROR(common::read_checkpoint(path), path + ": checkpoint format version 1");
+  std::vector<uint8_t> v3 = tiny_checkpoint(dir);
+  v3[8] = 3;
+  fix_crc(v3);
+  test_util::write_bytes(path, v3);
+  EXPECT_ERROR(common::read_checkpoint(path),
+               path +
+                   ": checkpoint format version 3, but this program reads version 2 "
+                   "(written by a newer program: update this one)");
+}
+
+TEST(ReadCheckpoint, RejectsBadMetadataEvenWithAValidChecksum) {
+  TempDir dir;
+  const std::string path = dir.file("x.ckpt");
+  common::CheckpointMeta meta;
+  meta.set_ints("k", {7});  // entry at 16: key length, 'k' at 20, type at 21, count at 22
+  common::save_checkpoint(path, {}, meta);
+  const std::vector<uint8_t> valid = test_util::read_bytes(path);
+  const struct {
+    test_util::Field field;
+    uint64_t value;
+    std::string message;
+  } cases[] = {
+      {{16, 4, false}, 0, "metadata entry 0 declares a key of 0 bytes"},
+      {{16, 4, false}, 5000, "metadata entry 0 declares a key of 5000 bytes"},
+      {{21, 1, false}, 9, "metadata 'k' has unknown type 9"},
+      {{22, 4, false}, 0xFFFFFFFF, "metadata 'k' integers needs 34359738360 bytes"},
+      {{21, 1, false}, 3, "7 unexpected bytes after the last tensor"},  // as text: 1 byte
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.message);
+    std::vector<uint8_t> bytes = valid;
+    test_util::put_field(bytes, c.field, c.value);
+    fix_crc(bytes);
+    test_util::write_bytes(path, bytes);
+    EXPECT_ERROR(common::read_checkpoint(path), path + ": ");
+    EXPECT_ERROR(common::read_checkpoint(path), c.message);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Damaged files
 
 TEST(ReadCheckpoint, RejectsEmptyShortAndForeignFiles) {
@@ -170,10 +292,10 @@ TEST(ReadCheckpoint, RejectsEmptyShortAndForeignFiles) {
   const std::string path = dir.file("x.ckpt");
   test_util::write_bytes(path, {});
   EXPECT_ERROR(common::read_checkpoint(path), path + ": file is empty");
-  test_util::write_text(path, "AIJCKPT1");
+  test_util::write_text(path, "AIJ-CKPT");
   EXPECT_ERROR(common::read_checkpoint(path), path + ": 8 bytes is too short for a checkpoint");
   std::vector<uint8_t> bytes = tiny_checkpoint(dir);
-  bytes[7] = '2';
+  bytes[3] = 'X';
   test_util::write_bytes(path, bytes);
   EXPECT_ERROR(common::read_checkpoint(path), path + ": not a checkpoint");
 }
@@ -198,12 +320,45 @@ TEST(ReadCheckpoint, FlippedByteIsAChecksumMismatch) {
   TempDir dir;
   const std::string path = dir.file("x.ckpt");
   const std::vector<uint8_t> valid = tiny_checkpoint(dir);
-  for (size_t at : {30u, 36u, 38u}) {  // inside the data, and inside the CRC itself
+  for (size_t at : {38u, 44u, 46u}) {  // inside the data, and inside the CRC itself
     std::vector<uint8_t> bytes = valid;
     bytes[at] ^= 0x01;
     test_util::write_bytes(path, bytes);
     EXPECT_ERROR(common::read_checkpoint(path), path + ": checksum mismatch: file corrupted");
   }
+}
+
+// Every single-bit flip, at every offset of a file with metadata and tensors, is an
+// error: either a structural check or, failing those, the CRC catches it.
+TEST(ReadCheckpoint, AFlippedBitAnywhereIsCaught) {
+  TempDir dir;
+  const std::string path = dir.file("x.ckpt");
+  const common::Tensor w = counting_tensor({2, 3}, 1.0f);
+  common::CheckpointMeta meta;
+  meta.set_int("step", 1234);
+  meta.set_real("lr", 0.01);
+  meta.set_text("note", "hi");
+  meta.set_ints("order", {2, 0, 1});
+  common::save_checkpoint(path, {{"w", &w}}, meta);
+  const std::vector<uint8_t> valid = test_util::read_bytes(path);
+  const size_t data_end = valid.size() - 4;  // the CRC starts here
+  int checksum_errors = 0;
+  for (size_t at = 0; at < valid.size(); ++at) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::vector<uint8_t> bytes = valid;
+      bytes[at] ^= static_cast<uint8_t>(1u << bit);
+      test_util::write_bytes(path, bytes);
+      const std::string error = test_util::error_of([&] { common::read_checkpoint(path); });
+      ASSERT_EQ(error.rfind(path + ": ", 0), 0u)
+          << "offset " << at << " bit " << bit << ": " << error;
+      checksum_errors += error.find("checksum mismatch") != std::string::npos;
+      // A flip inside the floats or the CRC parses fine: only the checksum can see it.
+      if (at >= data_end - 4 * 6) {
+        EXPECT_NE(error.find("checksum mismatch"), std::string::npos);
+      }
+    }
+  }
+  EXPECT_GT(checksum_errors, 8 * 4 * 6);
 }
 
 TEST(ReadCheckpoint, RejectsTrailingGarbage) {
@@ -225,22 +380,26 @@ TEST(ReadCheckpoint, RejectsBadDeclarationsEvenWithAValidChecksum) {
     uint64_t value;
     std::string message;
   } cases[] = {
-      {{8, 4, false}, 2, "declares 2 tensors, more than the 25 bytes left can hold"},
-      {{8, 4, false}, 0xFFFFFFFF, "declares 4294967295 tensors"},
-      {{8, 4, false}, 0, "25 unexpected bytes after the last tensor"},
-      {{12, 4, false}, 0, "tensor 0 declares a name of 0 bytes"},
-      {{12, 4, false}, 0xFFFFFFFF, "tensor 0 declares a name of 4294967295 bytes"},
-      {{12, 4, false}, 30, "tensor 0 name needs 30 bytes at offset 16 but only 21 remain"},
-      {{16, 1, false}, '\n', "tensor 0 has a control character in its name"},
-      {{17, 4, false}, 0, "tensor 'w' has rank 0 (expected 1 to 4)"},
-      {{17, 4, false}, 5, "tensor 'w' has rank 5"},
-      {{21, 8, false}, static_cast<uint64_t>(-1), "tensor 'w' has a negative dimension -1"},
-      {{21, 8, false}, 0x8000000000000000, "negative dimension -9223372036854775808"},
-      {{21, 8, false},
+      {{8, 4, false}, 1, "checkpoint format version 1, but this program reads version 2"},
+      {{8, 4, false}, 3, "version 3, but this program reads version 2 (written by a newer"},
+      {{12, 4, false}, 4, "declares 4 metadata entries, more than the 29 bytes left"},
+      {{12, 4, false}, 1, "metadata entry 0 has a control character"},
+      {{16, 4, false}, 2, "declares 2 tensors, more than the 25 bytes left can hold"},
+      {{16, 4, false}, 0xFFFFFFFF, "declares 4294967295 tensors"},
+      {{16, 4, false}, 0, "25 unexpected bytes after the last tensor"},
+      {{20, 4, false}, 0, "tensor 0 declares a name of 0 bytes"},
+      {{20, 4, false}, 0xFFFFFFFF, "tensor 0 declares a name of 4294967295 bytes"},
+      {{20, 4, false}, 30, "tensor 0 name needs 30 bytes at offset 24 but only 21 remain"},
+      {{24, 1, false}, '\n', "tensor 0 has a control character in its name"},
+      {{25, 4, false}, 0, "tensor 'w' has rank 0 (expected 1 to 4)"},
+      {{25, 4, false}, 5, "tensor 'w' has rank 5"},
+      {{29, 8, false}, static_cast<uint64_t>(-1), "tensor 'w' has a negative dimension -1"},
+      {{29, 8, false}, 0x8000000000000000, "negative dimension -9223372036854775808"},
+      {{29, 8, false},
        0x7FFFFFFFFFFFFFFF,
        "tensor 'w' declares shape (9223372036854775807), more data than the 8 bytes left"},
-      {{21, 8, false}, 3, "declares shape (3)"},
-      {{21, 8, false}, 1, "4 unexpected bytes after the last tensor"},
+      {{29, 8, false}, 3, "declares shape (3)"},
+      {{29, 8, false}, 1, "4 unexpected bytes after the last tensor"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.message);
@@ -258,12 +417,12 @@ TEST(ReadCheckpoint, RejectsBadDeclarationsEvenWithAValidChecksum) {
 TEST(ReadCheckpoint, RejectsHugeDimensionsBesideAZero) {
   TempDir dir;
   const std::string path = dir.file("x.ckpt");
-  const common::Tensor empty({1, 1, 0});  // dims at offsets 21, 29, 37
+  const common::Tensor empty({1, 1, 0});  // dims at offsets 29, 37, 45
   common::save_checkpoint(path, {{"z", &empty}});
   EXPECT_EQ(common::read_checkpoint(path)[0].tensor.shape(), (std::vector<int64_t>{1, 1, 0}));
   std::vector<uint8_t> bytes = test_util::read_bytes(path);
-  test_util::put_field(bytes, {21, 8, false}, uint64_t{1} << 62);
-  test_util::put_field(bytes, {29, 8, false}, 4);
+  test_util::put_field(bytes, {29, 8, false}, uint64_t{1} << 62);
+  test_util::put_field(bytes, {37, 8, false}, 4);
   fix_crc(bytes);
   test_util::write_bytes(path, bytes);
   EXPECT_ERROR(common::read_checkpoint(path),
@@ -278,7 +437,7 @@ TEST(ReadCheckpoint, RejectsDuplicateNames) {
   const common::Tensor t({1});
   common::save_checkpoint(path, {{"w", &t}, {"v", &t}});
   std::vector<uint8_t> bytes = test_util::read_bytes(path);
-  bytes[16 + 1 + 4 + 8 + 4 + 4] = 'w';  // the second name
+  bytes[24 + 1 + 4 + 8 + 4 + 4] = 'w';  // the second name
   fix_crc(bytes);
   test_util::write_bytes(path, bytes);
   EXPECT_ERROR(common::read_checkpoint(path), path + ": tensor 'w' appears twice");
@@ -293,8 +452,8 @@ TEST(ReadCheckpoint, MutationFuzz) {
   const std::vector<uint8_t> valid = test_util::read_bytes(path);
 
   // The header fields of every tensor record, found by walking the valid layout.
-  std::vector<test_util::Field> fields = {{8, 4, false}};
-  size_t at = 12;
+  std::vector<test_util::Field> fields = {{8, 4, false}, {12, 4, false}, {16, 4, false}};
+  size_t at = 20;
   for (const auto& [name, tensor] :
        {std::pair{std::string("a"), &a}, std::pair{std::string("bb"), &b},
         std::pair{std::string("ccc"), &c}, std::pair{std::string("d"), &d}}) {

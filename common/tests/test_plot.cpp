@@ -11,6 +11,7 @@
 #include "error.h"
 #include "files.h"
 #include "plot.h"
+#include "test_util.h"
 
 namespace {
 
@@ -181,7 +182,7 @@ TEST(Plot, WriteSvgLineChart) {
   const std::vector<Series> series = {make_series("loss", {0, 1}, {1, 0.5})};
   common::write_svg_line_chart(path, series, ChartOptions());
   EXPECT_EQ(common::read_file_text(path), common::svg_line_chart(series, ChartOptions()));
-  EXPECT_FALSE(common::file_exists(path + ".tmp"));
+  EXPECT_EQ(test_util::file_names_in(dir), std::vector<std::string>{"loss.svg"});
   std::filesystem::remove_all(dir);
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <vector>
 
 #include "error.h"
 #include "rng.h"
@@ -117,4 +118,22 @@ TEST(Rng, CategoricalFollowsTheProbabilities) {
   EXPECT_THROW(rng.categorical(std::vector<float>{0.0f, 0.0f}), common::Error);
   EXPECT_THROW(rng.categorical(std::vector<float>{1.0f, NAN}), common::Error);
   EXPECT_THROW(rng.categorical(std::vector<float>{1.0f, -0.5f}), common::Error);
+}
+
+TEST(Rng, StateRestoresTheExactSequenceIncludingTheCachedNormal) {
+  common::Rng a(11);
+  a.normal();  // caches the second Box-Muller value
+  const common::RngState saved = a.state();
+  EXPECT_TRUE(saved.has_spare);
+  std::vector<double> expected;
+  for (int i = 0; i < 5; ++i) expected.push_back(a.normal());
+  common::Rng b(999);
+  b.set_state(saved);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(b.normal(), expected[static_cast<size_t>(i)]);
+  EXPECT_EQ(b.next_u64(), a.next_u64());
+}
+
+TEST(Rng, AnAllZeroStateIsRefused) {
+  common::Rng rng;
+  EXPECT_THROW(rng.set_state(common::RngState{}), common::Error);
 }

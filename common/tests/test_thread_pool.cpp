@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <mutex>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -174,4 +176,151 @@ TEST(ThreadPool, ResizingThePool) {
     common::parallel_tasks(5, [&](int) { n++; });
     EXPECT_EQ(n.load(), 5);
   }
+}
+
+// --- exceptions (issue 10: a throwing task must neither terminate the program nor
+// leave the pool in a state that corrupts the next job)
+
+namespace {
+
+// Waits up to 10 s for flag; true when it was set.
+bool wait_for(const std::atomic<bool>& flag) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!flag.load() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  return flag.load();
+}
+
+// After a failed job the pool must still run jobs on both threads, with every task once,
+// and set_num_threads must not think we are inside a task.
+void expect_pool_works_normally() {
+  EXPECT_NO_THROW(common::set_num_threads(2));
+  for (int job = 0; job < 100; ++job) {
+    std::vector<int> runs(50, 0);
+    common::parallel_tasks(50, [&](int t) { runs[static_cast<size_t>(t)]++; });
+    ASSERT_EQ(std::count(runs.begin(), runs.end(), 1), 50) << "job " << job;
+  }
+  std::atomic<int> started{0};
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  common::parallel_tasks(2, [&](int) {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      ids.insert(std::this_thread::get_id());
+    }
+    started++;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+  });
+  EXPECT_EQ(ids.size(), 2u) << "the caller still thinks it is inside a job (runs inline)";
+}
+
+}  // namespace
+
+TEST(ThreadPool, ATaskThrowingOnAWorkerIsRethrownOnTheCaller) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  const auto caller = std::this_thread::get_id();
+  std::atomic<bool> worker_threw{false};
+  for (int round = 0; round < 20; ++round) {
+    worker_threw = false;
+    // The caller's task waits until a worker has thrown, so the throw surely happens on
+    // the worker; without the catch in the task runner this would be std::terminate.
+    EXPECT_THROW(common::parallel_tasks(8,
+                                        [&](int) {
+                                          if (std::this_thread::get_id() == caller) {
+                                            wait_for(worker_threw);
+                                            return;
+                                          }
+                                          worker_threw = true;
+                                          throw std::runtime_error("worker task failed");
+                                        }),
+                 std::runtime_error);
+    EXPECT_TRUE(worker_threw.load());
+  }
+  expect_pool_works_normally();
+}
+
+TEST(ThreadPool, ATaskThrowingOnTheCallerWaitsForTheOthersThenRethrows) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  const auto caller = std::this_thread::get_id();
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<bool> caller_threw{false};
+    std::atomic<int> worker_tasks_running{0}, worker_tasks_done{0};
+    try {
+      common::parallel_tasks(8, [&](int) {
+        if (std::this_thread::get_id() == caller) {
+          caller_threw = true;
+          throw std::runtime_error("caller task failed");
+        }
+        worker_tasks_running++;
+        wait_for(caller_threw);  // still running when the caller throws
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        worker_tasks_done++;
+      });
+      ADD_FAILURE() << "no exception";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "caller task failed");
+    }
+    // Rethrown only after the worker's running task ended.
+    EXPECT_EQ(worker_tasks_done.load(), worker_tasks_running.load());
+  }
+  expect_pool_works_normally();
+}
+
+TEST(ThreadPool, OnlyTheFirstExceptionIsKeptAndLaterTasksAreSkipped) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  std::atomic<int> ran{0};
+  try {
+    common::parallel_tasks(1000, [&](int t) {
+      ran++;
+      throw std::runtime_error("task " + std::to_string(t));
+    });
+    ADD_FAILURE() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("task ", 0), 0u);
+  }
+  EXPECT_LT(ran.load(), 1000) << "tasks after the first failure should be skipped";
+  expect_pool_works_normally();
+}
+
+TEST(ThreadPool, OneThreadPropagatesTheExceptionToo) {
+  RestoreThreads restore;
+  common::set_num_threads(1);
+  EXPECT_THROW(
+      common::parallel_for(0, 10, 1, [](int64_t, int64_t) { throw std::runtime_error("inline"); }),
+      std::runtime_error);
+  EXPECT_NO_THROW(common::set_num_threads(3));  // the inside-a-task flag was reset
+}
+
+TEST(ThreadPool, SetNumThreadsFromInsideATaskIsRefused) {
+  RestoreThreads restore;
+  for (int threads : {1, 2}) {
+    common::set_num_threads(threads);
+    EXPECT_THROW(common::parallel_tasks(2, [](int) { common::set_num_threads(3); }),
+                 std::logic_error);
+    EXPECT_EQ(common::num_threads(), threads);
+  }
+  common::set_num_threads(2);
+  expect_pool_works_normally();
+}
+
+TEST(ThreadPool, CallersOnSeveralThreadsAreSerialised) {
+  RestoreThreads restore;
+  common::set_num_threads(2);
+  std::atomic<int> wrong{0};
+  auto caller = [&] {
+    for (int job = 0; job < 300; ++job) {
+      std::vector<int> runs(16, 0);
+      common::parallel_tasks(16, [&](int t) { runs[static_cast<size_t>(t)]++; });
+      if (std::count(runs.begin(), runs.end(), 1) != 16) wrong++;
+    }
+  };
+  std::thread a(caller), b(caller);
+  a.join();
+  b.join();
+  EXPECT_EQ(wrong.load(), 0);
 }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# scripts/portability.sh -- build and run the unit tests in the configurations CI does not
+# otherwise use, so that code relying on one compiler, one standard library or one build tool
+# is caught:
+#
+#   1. clang + libc++ (-stdlib=libc++), Ninja, -Werror; GoogleTest built from source with the
+#      same standard library (Debian: clang, libc++-dev, libc++abi-dev, googletest);
+#   2. the default compiler with the "Unix Makefiles" generator, -Werror.
+#
+#   scripts/portability.sh            # both
+#   scripts/portability.sh libcxx     # just one: libcxx or makefiles
+#
+# The unit tests need no dataset: both builds point AIJ_DATA_DIR at an empty folder and run
+# with CI=true, so a unit test that needs data fails here instead of skipping. Missing tools
+# are installed when run as root on Debian; otherwise a configuration whose tools are missing
+# is skipped with a message (exit 0), so that the script can run anywhere.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+which=${1:-all}
+case $which in
+  all | libcxx | makefiles) ;;
+  -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  *) die "unknown configuration '$which' (expected libcxx, makefiles or nothing for both)" ;;
+esac
+
+ensure_build_tools
+cd "$AIJ_ROOT"
+empty_data=$(mktemp -d)
+trap 'rm -rf "$empty_data"' EXIT
+export CI=true
+
+# configure_build_test NAME CMAKE-ARGS...: build/NAME, target unit_tests, ctest -L unit.
+configure_build_test() {
+  local name=$1
+  shift
+  say "== $name: configure"
+  cmake -S . -B "build/$name" -DCMAKE_BUILD_TYPE=Release -DAIJ_WERROR=ON \
+    -DAIJ_DATA_DIR="$empty_data" "$@" >/dev/null || die "$name: configure failed"
+  say "== $name: build (target unit_tests)"
+  cmake --build "build/$name" --target unit_tests -j "${CMAKE_BUILD_PARALLEL_LEVEL:-2}" ||
+    die "$name: build failed"
+  say "== $name: unit tests"
+  ctest --test-dir "build/$name" -L unit -j 2 --output-on-failure || die "$name: unit tests failed"
+}
+
+libcxx_tools_present() {
+  have clang++ && [[ -f /usr/src/googletest/CMakeLists.txt ]] &&
+    echo '#include <version>
+int main() {}' | clang++ -stdlib=libc++ -x c++ - -o /dev/null 2>/dev/null
+}
+
+if [[ $which == all || $which == libcxx ]]; then
+  if ! libcxx_tools_present && can_apt_install; then
+    apt_install clang libc++-dev libc++abi-dev googletest || warn "could not install clang + libc++"
+  fi
+  if libcxx_tools_present; then
+    configure_build_test clang-libcxx -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+      -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++ \
+      -DAIJ_GTEST_SOURCE_DIR=/usr/src/googletest
+  else
+    warn "skipping clang + libc++: needs clang++, libc++ and /usr/src/googletest (apt-get install clang libc++-dev libc++abi-dev googletest)"
+  fi
+fi
+
+if [[ $which == all || $which == makefiles ]]; then
+  if have make; then
+    configure_build_test makefiles -G "Unix Makefiles"
+  else
+    warn "skipping Unix Makefiles: make is not installed (apt-get install make)"
+  fi
+fi
