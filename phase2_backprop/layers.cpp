@@ -4,56 +4,50 @@
 #include <algorithm>
 #include <cmath>
 
-#include "gemm.h"
+#include "matmul.h"
 
 namespace phase2 {
 
+using common::mat;
+using common::matmul;             // double (the gradient checks): the plain loop
+using common::matmul_accumulate;  // ditto
+using common::transpose;
+
 // ---------------------------------------------------------------------------
-// Matrix product
+// Matrix products: common::matmul (common::gemm for float), except for tiny ones.
+// gemm packs its operands and hands work to the thread pool, which costs a few
+// microseconds per call: far more than the whole product of the 2-2-1 XOR network
+// (4 x 2 x 2 multiply-adds), which the lesson trains 300 times for thousands of steps.
+// Products of at most kSmallProduct multiply-adds therefore take common's plain loop;
+// every product of real size (a mini-batch through a hidden layer) goes to gemm.
+// (double always takes the plain loop: common::matmul does that by itself.)
 
 namespace {
 
-// The textbook triple loop: C[i][j] = sum_p op(A)[i][p] op(B)[p][j] + beta C[i][j].
-template <class T>
-void matmul_loops(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* A,
-                  int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  for (int64_t i = 0; i < M; ++i) {
-    for (int64_t j = 0; j < N; ++j) {
-      T sum = 0;
-      for (int64_t p = 0; p < K; ++p) {
-        const T a = trans_a ? A[p * lda + i] : A[i * lda + p];
-        const T b = trans_b ? B[j * ldb + p] : B[p * ldb + j];
-        sum += a * b;
-      }
-      C[i * ldc + j] = sum + (beta == T(0) ? T(0) : beta * C[i * ldc + j]);
-    }
+constexpr int64_t kSmallProduct = 4096;  // multiply-adds
+
+// out = a b  (float; these plain functions win over common's templates for float, and
+// double calls go straight to common::matmul)
+void matmul(common::MatView<float> out, common::ConstMatView<float> a,
+            common::ConstMatView<float> b) {
+  if (out.rows * out.cols * a.cols <= kSmallProduct) {
+    common::matmul_plain(out, a, b);
+  } else {
+    common::matmul(out, a, b);
+  }
+}
+
+// out += a b  (float)
+void matmul_accumulate(common::MatView<float> out, common::ConstMatView<float> a,
+                       common::ConstMatView<float> b) {
+  if (out.rows * out.cols * a.cols <= kSmallProduct) {
+    common::matmul_plain_accumulate(out, a, b);
+  } else {
+    common::matmul_accumulate(out, a, b);
   }
 }
 
 }  // namespace
-
-template <>
-void matmul<float>(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const float* A,
-                   int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  // gemm packs its operands and hands work to the thread pool, which costs a few
-  // microseconds per call: far more than the whole product of the 2-2-1 XOR network
-  // (4 x 2 x 2 multiply-adds), which the lesson trains 300 times for thousands of steps.
-  // Tiny products therefore take the plain loop; every product of real size (a
-  // mini-batch through a hidden layer) goes to gemm.
-  constexpr int64_t kSmallProduct = 4096;  // multiply-adds
-  if (M * N * K <= kSmallProduct) {
-    matmul_loops(trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc);
-    return;
-  }
-  common::gemm(trans_a, trans_b, M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
-}
-
-template <>
-void matmul<double>(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const double* A,
-                    int64_t lda, const double* B, int64_t ldb, double beta, double* C,
-                    int64_t ldc) {
-  matmul_loops(trans_a, trans_b, M, N, K, A, lda, B, ldb, beta, C, ldc);
-}
 
 // ---------------------------------------------------------------------------
 // Linear
@@ -63,9 +57,8 @@ void linear_forward(T* out, const T* in, const T* weight, const T* bias, int64_t
                     int64_t O) {
   // y = b, broadcast over the batch ...
   for (int64_t n = 0; n < N; ++n) std::copy(bias, bias + O, out + n * O);
-  // ... then y += x W^T: one matrix product for the whole mini-batch.
-  // gemm(trans_a=false, trans_b=true): (N, I) times (O, I)^T -> (N, O), beta = 1 keeps b.
-  matmul<T>(false, true, N, O, I, in, I, weight, I, T(1), out, O);
+  // ... then y (N, O) += x (N, I) W^T (I, O): one matrix product for the whole mini-batch.
+  matmul_accumulate(mat(out, N, O), mat(in, N, I), transpose(mat(weight, O, I)));
 }
 
 template <class T>
@@ -74,7 +67,7 @@ void linear_backward(T* d_in, T* d_weight, T* d_bias, const T* d_out, const T* i
   // Forward: y[n][o] = sum_i x[n][i] W[o][i] + b[o]. Each parameter's gradient sums its
   // contributions over every output it touched:
   //   dL/dW[o][i] = sum_n dL/dy[n][o] * x[n][i]      i.e. dW (O, I) += dy^T (O, N) x (N, I)
-  matmul<T>(true, false, O, I, N, d_out, O, in, I, T(1), d_weight, I);
+  matmul_accumulate(mat(d_weight, O, I), transpose(mat(d_out, N, O)), mat(in, N, I));
   //   dL/db[o]    = sum_n dL/dy[n][o]                (b was added to every example's y)
   for (int64_t n = 0; n < N; ++n) {
     const T* d_out_n = d_out + n * O;
@@ -83,7 +76,7 @@ void linear_backward(T* d_in, T* d_weight, T* d_bias, const T* d_out, const T* i
   //   dL/dx[n][i] = sum_o dL/dy[n][o] * W[o][i]      i.e. dx (N, I) = dy (N, O) W (O, I)
   // The first layer's input is the data itself: nobody needs its gradient, so the caller
   // passes nullptr and we skip a third of this layer's backward work.
-  if (d_in) matmul<T>(false, false, N, I, O, d_out, O, weight, I, T(0), d_in, I);
+  if (d_in) matmul(mat(d_in, N, I), mat(d_out, N, O), mat(weight, O, I));
 }
 
 // ---------------------------------------------------------------------------

@@ -15,23 +15,15 @@
 //     OVERWRITTEN: in an MLP every activation feeds exactly one layer, so its gradient has
 //     a single contribution.
 //   * Templates on the scalar type T. Training runs in float (T = float, matrix products
-//     through common::gemm); the gradient checks run the very same code in double
-//     (T = double, matrix products by plain loops), because a central difference in
-//     float is drowned by rounding error (see gradcheck.h). One implementation, two
-//     precisions: the code that is verified is the code that trains.
+//     through common/matmul.h, i.e. common::gemm); the gradient checks run the very same code in
+//     double (T = double, matrix products by plain loops), because a central difference in float is
+//     drowned by rounding error (see gradcheck.h). One implementation, two precisions: the code
+//     that is verified is the code that trains.
 #pragma once
 
 #include <cstdint>
 
 namespace phase2 {
-
-// ---------------------------------------------------------------------------
-// Matrix product used by the layers:  C (M, N) = op(A) op(B) + beta * C.
-// float goes to common::gemm (cache-blocked, vectorised, multi-threaded); double uses
-// the textbook triple loop, which is plenty for the tiny networks of the gradient check.
-template <class T>
-void matmul(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
-            const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
 
 // ---------------------------------------------------------------------------
 // Fully connected (linear) layer:  y = x W^T + b

@@ -164,8 +164,8 @@ void conv2d_forward(Real* out, Real* cols, const Real* in, const Real* weight, c
   // out (OC, positions) = b, then += W (OC, patch) cols (patch, positions)
   for (int64_t o = 0; o < s.OC; ++o)
     for (int64_t r = 0; r < positions; ++r) out[o * positions + r] = bias[o];
-  matmul(false, false, s.OC, positions, patch, Real(1), weight, patch, cols, s.ld(), Real(1), out,
-         positions);
+  matmul_accumulate(mat(out, s.OC, positions), mat(weight, s.OC, patch),
+                    mat(cols, patch, positions, s.ld()));
 }
 
 namespace {
@@ -195,8 +195,9 @@ void conv2d_backward(Real* d_in, Real* d_weight, Real* d_bias, Real* d_cols, con
       const int64_t k0 = positions * chunk / kGradientChunks;
       const int64_t k1 = positions * (chunk + 1) / kGradientChunks;
       Real* dw = partial + chunk * part;
-      matmul(false, true, OC, patch, k1 - k0, Real(1), d_out + k0, positions, cols + k0, s.ld(),
-             Real(0), dw, patch);
+      // dw (OC, patch) = d_out[:, k0:k1] (OC, k1-k0) cols[:, k0:k1]^T (k1-k0, patch)
+      matmul(mat(dw, OC, patch), mat(d_out + k0, OC, k1 - k0, positions),
+             transpose(mat(cols + k0, patch, k1 - k0, s.ld())));
       for (int64_t o = 0; o < OC; ++o) {
         Real sum = 0;
         for (int64_t k = k0; k < k1; ++k) sum += d_out[o * positions + k];
@@ -211,8 +212,8 @@ void conv2d_backward(Real* d_in, Real* d_weight, Real* d_bias, Real* d_cols, con
   }
   if (d_in == nullptr) return;  // the first layer: nobody needs the image's gradient
   // d_cols (patch, positions) = W^T (patch, OC) d_out (OC, positions), then fold back.
-  matmul(true, false, patch, positions, OC, Real(1), weight, patch, d_out, positions, Real(0),
-         d_cols, s.ld());
+  matmul(mat(d_cols, patch, positions, s.ld()), transpose(mat(weight, OC, patch)),
+         mat(d_out, OC, positions));
   col2im(d_in, d_cols, s);
 }
 

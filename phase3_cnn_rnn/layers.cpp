@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "error.h"
-#include "gemm.h"
 #include "thread_pool.h"
 
 namespace phase3 {
@@ -18,31 +17,6 @@ namespace {
 // values; below it the pool's hand-off costs more than it saves.
 constexpr int64_t kElementGrain = 16384;
 }  // namespace
-
-// ---------------------------------------------------------------------------
-// Matrix product
-
-void matmul(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-            const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-            int64_t ldc) {
-  common::gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-
-void matmul(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
-            const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
-            int64_t ldc) {
-  for (int64_t i = 0; i < M; ++i) {
-    for (int64_t j = 0; j < N; ++j) {
-      double sum = 0.0;
-      for (int64_t p = 0; p < K; ++p) {
-        const double a = trans_a ? A[p * lda + i] : A[i * lda + p];
-        const double b = trans_b ? B[j * ldb + p] : B[p * ldb + j];
-        sum += a * b;
-      }
-      C[i * ldc + j] = alpha * sum + (beta == 0.0 ? 0.0 : beta * C[i * ldc + j]);
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Initialisation
@@ -150,20 +124,20 @@ void linear_forward(Real* out, const Real* in, const Real* weight, const Real* b
   // out (N, D_out) = b, then += in (N, D_in) W^T (D_in, D_out) in one product.
   for (int64_t n = 0; n < N; ++n)
     for (int64_t o = 0; o < D_out; ++o) out[n * D_out + o] = bias[o];
-  matmul(false, true, N, D_out, D_in, Real(1), in, D_in, weight, D_in, Real(1), out, D_out);
+  matmul_accumulate(mat(out, N, D_out), mat(in, N, D_in), transpose(mat(weight, D_out, D_in)));
 }
 
 template <class Real>
 void linear_backward(Real* d_in, Real* d_weight, Real* d_bias, const Real* d_out, const Real* in,
                      const Real* weight, int64_t N, int64_t D_in, int64_t D_out) {
   // d_W (D_out, D_in) += d_out^T (D_out, N) in (N, D_in)
-  matmul(true, false, D_out, D_in, N, Real(1), d_out, D_out, in, D_in, Real(1), d_weight, D_in);
+  matmul_accumulate(mat(d_weight, D_out, D_in), transpose(mat(d_out, N, D_out)), mat(in, N, D_in));
   // d_b (D_out) += column sums of d_out (N, D_out)
   for (int64_t n = 0; n < N; ++n)
     for (int64_t o = 0; o < D_out; ++o) d_bias[o] += d_out[n * D_out + o];
   // d_in (N, D_in) += d_out (N, D_out) W (D_out, D_in)
   if (d_in != nullptr)
-    matmul(false, false, N, D_in, D_out, Real(1), d_out, D_out, weight, D_in, Real(1), d_in, D_in);
+    matmul_accumulate(mat(d_in, N, D_in), mat(d_out, N, D_out), mat(weight, D_out, D_in));
 }
 
 // ---------------------------------------------------------------------------

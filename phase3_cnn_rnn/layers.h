@@ -17,24 +17,19 @@
 
 #include <cstdint>
 
+#include "matmul.h"
 #include "rng.h"
 
 namespace phase3 {
 
 // ---------------------------------------------------------------------------
-// Matrix product: C = alpha * op(A) * op(B) + beta * C   (op(X) = X or X^T)
-//
-// Every product of real size in this phase (convolutions through im2col, fully
-// connected layers, the RNN's per-step products) goes through here. The float version
-// calls common::gemm, the project's one fast kernel; the double version is a plain
-// triple loop used only by the gradient checks.
-
-void matmul(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-            const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-            int64_t ldc);
-void matmul(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
-            const double* A, int64_t lda, const double* B, int64_t ldb, double beta, double* C,
-            int64_t ldc);
+// Matrix products: common/matmul.h (float through common::gemm, double by a plain loop
+// for the gradient checks), brought into this namespace so call sites read
+// `matmul_accumulate(mat(out, N, D_out), mat(in, N, D_in), transpose(mat(weight, D_out, D_in)))`.
+using common::mat;
+using common::matmul;
+using common::matmul_accumulate;
+using common::transpose;
 
 // ---------------------------------------------------------------------------
 // Initialisation

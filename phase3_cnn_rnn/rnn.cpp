@@ -44,13 +44,13 @@ void rnn_forward(Real* h, const Real* x, const Real* w_xh, const Real* w_hh, con
   Real* a = h + BH;  // (T*B, H)
   for (int64_t r = 0; r < T * B; ++r)
     for (int64_t j = 0; j < H; ++j) a[r * H + j] = b_h[j];
-  matmul(false, true, T * B, H, D, Real(1), x, D, w_xh, D, Real(1), a, H);
+  matmul_accumulate(mat(a, T * B, H), mat(x, T * B, D), transpose(mat(w_xh, H, D)));
   // The recurrent part must go step by step: h_t needs h_{t-1}.
   for (int64_t t = 1; t <= T; ++t) {
     Real* h_t = h + t * BH;                 // (B, H), holds a_t on entry
     const Real* h_prev = h + (t - 1) * BH;  // (B, H)
     // a_t += h_{t-1} W_hh^T     (B, H) x (H, H): batched over the B sequences
-    matmul(false, true, B, H, H, Real(1), h_prev, H, w_hh, H, Real(1), h_t, H);
+    matmul_accumulate(mat(h_t, B, H), mat(h_prev, B, H), transpose(mat(w_hh, H, H)));
     // h_t = tanh(a_t)
     tanh_forward(h_t, h_t, BH);
   }
@@ -72,20 +72,19 @@ void rnn_backward(Real* d_x, Real* d_w_xh, Real* d_w_hh, Real* d_b_h, Real* d_h0
     // a_t = ... + h_{t-1} W_hh^T  =>  dL/dh_{t-1} += dL/da_t W_hh   (B, H) x (H, H)
     // This product, repeated once per step back, is where gradients vanish or explode.
     Real* dh_prev = t > 1 ? d_h + (t - 2) * BH : d_h0;
-    if (dh_prev != nullptr)
-      matmul(false, false, B, H, H, Real(1), da_t, H, w_hh, H, Real(1), dh_prev, H);
+    if (dh_prev != nullptr) matmul_accumulate(mat(dh_prev, B, H), mat(da_t, B, H), mat(w_hh, H, H));
   }
   // The weights are shared by every step, so their gradients sum over steps; with all
   // d_a_t known, each sum is one product over the T*B rows:
   //   d_W_hh (H, H) += sum_t d_a_t^T h_{t-1}   = d_a^T (H, T*B) . h[0..T-1] (T*B, H)
-  matmul(true, false, H, H, T * B, Real(1), d_a, H, h, H, Real(1), d_w_hh, H);
+  matmul_accumulate(mat(d_w_hh, H, H), transpose(mat(d_a, T * B, H)), mat(h, T * B, H));
   //   d_W_xh (H, D) += sum_t d_a_t^T x_t        = d_a^T (H, T*B) . x (T*B, D)
-  matmul(true, false, H, D, T * B, Real(1), d_a, H, x, D, Real(1), d_w_xh, D);
+  matmul_accumulate(mat(d_w_xh, H, D), transpose(mat(d_a, T * B, H)), mat(x, T * B, D));
   //   d_b_h (H) += sum over all rows of d_a
   for (int64_t r = 0; r < T * B; ++r)
     for (int64_t j = 0; j < H; ++j) d_b_h[j] += d_a[r * H + j];
   //   d_x (T*B, D) += d_a (T*B, H) . W_xh (H, D)
-  if (d_x != nullptr) matmul(false, false, T * B, D, H, Real(1), d_a, H, w_xh, D, Real(1), d_x, D);
+  if (d_x != nullptr) matmul_accumulate(mat(d_x, T * B, D), mat(d_a, T * B, H), mat(w_xh, H, D));
 }
 
 template <class Real>
