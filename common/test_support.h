@@ -2,7 +2,7 @@
 // Header-only and test-only: include it from tests/*.cpp, never from a phase's code.
 //
 //   AIJ_REQUIRE_DATA(data_dir, "mnist")  skips a test when data/mnist is missing, but
-//                                        fails it when CI=true (DESIGN.md §6: CI fetches
+//                                        fails it when CI=true (docs/CONVENTIONS.md §6: CI fetches
 //                                        the data first, so missing data there is a bug)
 //   TempDir dir;                         a fresh directory, removed at scope exit
 //   run_command("prog --flag")           exit code and combined stdout+stderr
