@@ -658,7 +658,8 @@ void check_options(const Options& o) {
 
 int main(int argc, char** argv) {
   return common::run_main(kPhase, [&] {
-    common::flush_denormals_to_zero();  // docs/CONVENTIONS.md §8: subnormals would slow the RNN down
+    common::flush_denormals_to_zero();  // docs/CONVENTIONS.md §8: subnormals would slow the RNN
+                                        // down
     common::FlagParser parser(
         kPhase,
         "Phase 3: LeNet-5 (LeCun et al. 1998) with convolutions lowered to im2col + gemm,\n"
