@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "lenet.h"
+#include "char_rnn.h"
 #include "rnn.h"
+#include "vanishing.h"
 
 namespace {
 

@@ -24,7 +24,9 @@
 #include "layers.h"
 #include "pool.h"
 #include "rng.h"
+#include "char_rnn.h"
 #include "rnn.h"
+#include "vanishing.h"
 
 namespace {
 

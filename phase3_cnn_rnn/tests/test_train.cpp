@@ -11,7 +11,9 @@
 #include "files.h"
 #include "lenet.h"
 #include "progress.h"
+#include "char_rnn.h"
 #include "rnn.h"
+#include "vanishing.h"
 #include "test_support.h"
 #include "thread_pool.h"
 

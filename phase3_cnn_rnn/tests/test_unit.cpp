@@ -17,7 +17,9 @@
 #include "pictures.h"
 #include "pool.h"
 #include "rng.h"
+#include "char_rnn.h"
 #include "rnn.h"
+#include "vanishing.h"
 #include "thread_pool.h"
 
 namespace phase3 {
