@@ -134,4 +134,9 @@ BenchResult run_bench(const LessonOptions& options);
 MlpConfig digits_config();
 SgdConfig digits_sgd();
 
+// Helpers of the experiment files: the path of a picture in --out-dir (created on
+// demand), and the "wrote PATH" line.
+std::string picture_path(const LessonOptions& options, const std::string& name);
+void wrote(const std::string& path);
+
 }  // namespace phase2
