@@ -234,9 +234,10 @@ DigitsResult run_digits(const LessonOptions& options) {
   std::printf("  training: %.2f s, %.0f images/s\n", result.train_seconds, result.items_per_second);
 
   if (!options.out_dir.empty()) {
-    common::Series train_loss{"train loss", {}, {}, true}, test_loss{"test loss", {}, {}, true};
-    common::Series train_acc{"train accuracy", {}, {}, true},
-        test_acc{"test accuracy", {}, {}, true};
+    common::Series train_loss{.name = "train loss", .markers = true};
+    common::Series test_loss{.name = "test loss", .markers = true};
+    common::Series train_acc{.name = "train accuracy", .markers = true};
+    common::Series test_acc{.name = "test accuracy", .markers = true};
     for (const EpochRecord& r : fit.history) {
       for (common::Series* s : {&train_loss, &test_loss, &train_acc, &test_acc})
         s->x.push_back(r.epoch);
@@ -246,14 +247,17 @@ DigitsResult run_digits(const LessonOptions& options) {
       test_acc.y.push_back(r.test_accuracy);
     }
     const std::string loss_path = picture_path(options, "digits_loss.svg");
-    common::write_svg_line_chart(
-        loss_path, {train_loss, test_loss},
-        {"MLP " + result.network + ": cross-entropy", "epoch", "loss (nats)", true});
+    common::write_svg_line_chart(loss_path, {train_loss, test_loss},
+                                 {.title = "MLP " + result.network + ": cross-entropy",
+                                  .x_label = "epoch",
+                                  .y_label = "loss (nats)",
+                                  .log_y = true});
     wrote(loss_path);
     const std::string acc_path = picture_path(options, "digits_accuracy.svg");
-    common::write_svg_line_chart(
-        acc_path, {train_acc, test_acc},
-        {"MLP " + result.network + ": accuracy", "epoch", "accuracy", false});
+    common::write_svg_line_chart(acc_path, {train_acc, test_acc},
+                                 {.title = "MLP " + result.network + ": accuracy",
+                                  .x_label = "epoch",
+                                  .y_label = "accuracy"});
     wrote(acc_path);
   }
   result.seconds = timer.seconds();

@@ -87,7 +87,8 @@ void run_bench(const std::string& data_dir, uint64_t seed, bool quick, common::J
   rt.seed = seed;
   // warm-up run, then the timed one (train_char_rnn times the steps only, not the final
   // validation pass)
-  phase3::RnnConfig rc{text.vocab.size(), 64, 256, text.vocab.size()};
+  phase3::RnnConfig rc{
+      .vocab = text.vocab.size(), .input = 64, .hidden = 256, .output = text.vocab.size()};
   phase3::CharRnn rnn(rc);
   phase3::CharRnnTrainConfig warm = rt;
   warm.steps = 3;

@@ -29,9 +29,9 @@ struct Lesson {
   common::CommonFlags flags;
   Options options;
   common::Metrics metrics;
-  std::optional<double> lenet_mnist_accuracy;
-  std::optional<phase3::CharRnn> char_model;
-  std::optional<phase3::CharCorpus> corpus;
+  std::optional<double> lenet_mnist_accuracy{};
+  std::optional<phase3::CharRnn> char_model{};
+  std::optional<phase3::CharCorpus> corpus{};
 };
 
 using common::fmt;

@@ -43,15 +43,17 @@ model can go below an error of 0.01.
   const phase3::SequenceResult r = phase3::run_sequence_task(config);
   say("\n  test MSE: RNN " + fmt("%.4f", r.test_mse) + ", repeat-last-value baseline " +
       fmt("%.4f", r.baseline_mse) + ", noise floor " + fmt("%.4f", r.noise_mse) + "\n");
-  common::Series truth{"series", {}, {}, false, true}, pred{"RNN prediction", {}, {}, false, true};
+  common::Series truth{.name = "series", .markers = false, .line = true};
+  common::Series pred{.name = "RNN prediction", .markers = false, .line = true};
   for (size_t t = 0; t < std::min<size_t>(150, r.truth.size()); ++t) {
     truth.x.push_back(static_cast<double>(t));
     truth.y.push_back(r.truth[t]);
     pred.x.push_back(static_cast<double>(t));
     pred.y.push_back(r.prediction[t]);
   }
-  write_chart(lesson, "sequence_prediction.svg", {truth, pred},
-              {"Next-value prediction on the test part", "step", "value"});
+  write_chart(
+      lesson, "sequence_prediction.svg", {truth, pred},
+      {.title = "Next-value prediction on the test part", .x_label = "step", .y_label = "value"});
   common::Json& m = lesson.metrics.experiment("sequence");
   m["test_mse"] = r.test_mse;
   m["baseline_mse"] = r.baseline_mse;
@@ -80,7 +82,10 @@ phase3::CharRnnTrainConfig char_train_config(const Lesson& lesson) {
 }
 
 phase3::RnnConfig char_model_config(const Lesson& lesson, int64_t vocab) {
-  return phase3::RnnConfig{vocab, 64, lesson.flags.quick ? 64 : lesson.options.hidden, vocab};
+  return phase3::RnnConfig{.vocab = vocab,
+                           .input = 64,
+                           .hidden = lesson.flags.quick ? 64 : lesson.options.hidden,
+                           .output = vocab};
 }
 
 const phase3::CharCorpus& corpus(Lesson& lesson) {
@@ -144,10 +149,17 @@ text is held out; the loss is in nats per character.
   plan beyond a few words, because what it read 50 characters ago barely reaches
   its gradient (next experiment).
 )");
-  common::Series val{"validation", r.eval_steps, r.val_history, true, true};
-  common::Series tr{"training (mean since last point)", r.eval_steps, r.train_history, true, true};
+  common::Series val{
+      .name = "validation", .x = r.eval_steps, .y = r.val_history, .markers = true, .line = true};
+  common::Series tr{.name = "training (mean since last point)",
+                    .x = r.eval_steps,
+                    .y = r.train_history,
+                    .markers = true,
+                    .line = true};
   write_chart(lesson, "char_rnn_loss.svg", {tr, val},
-              {"Character RNN on " + text.name, "step", "cross-entropy (nats/char)"});
+              {.title = "Character RNN on " + text.name,
+               .x_label = "step",
+               .y_label = "cross-entropy (nats/char)"});
   const std::string ckpt = checkpoint_path(lesson, config);
   phase3::save_rnn_checkpoint(ckpt, model.params);
   say("    wrote " + ckpt + "\n");
@@ -210,14 +222,16 @@ Bengio, Simard and Frasconi 1994).
   spelling and short-range grammar and little else. The LSTM of phase 4 adds a
   memory cell whose gradient path is a sum, not a product, and keeps this signal alive.
 )");
-  common::Series norms{"mean ||dLoss/dh_{T-k}||", {}, {}, false, true};
+  common::Series norms{.name = "mean ||dLoss/dh_{T-k}||", .markers = false, .line = true};
   for (size_t k = 0; k < r.mean_norm.size(); ++k) {
     norms.x.push_back(static_cast<double>(k));
     norms.y.push_back(r.mean_norm[k]);
   }
   write_chart(lesson, "vanishing_gradient.svg", {norms},
-              {"Gradient reaching k steps back (trained char RNN)", "k (steps back)",
-               "gradient norm (log scale)", true});
+              {.title = "Gradient reaching k steps back (trained char RNN)",
+               .x_label = "k (steps back)",
+               .y_label = "gradient norm (log scale)",
+               .log_y = true});
   common::Json& m = lesson.metrics.experiment("vanishing");
   m["corpus"] = text.name;
   m["decay_per_step"] = r.decay_per_step;

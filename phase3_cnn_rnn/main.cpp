@@ -104,8 +104,8 @@ LeNetRun run_lenet(Lesson& lesson, const std::string& dataset, bool classic,
 
   // Pictures: curves, C1 filters, feature maps of the first test digit, mistakes.
   const std::string prefix = "lenet_" + dataset + (classic ? "_classic" : "");
-  common::Series loss{"training loss", {}, {}, true, true},
-      acc{"test accuracy", {}, {}, true, true};
+  common::Series loss{.name = "training loss", .markers = true, .line = true};
+  common::Series acc{.name = "test accuracy", .markers = true, .line = true};
   for (const auto& e : run.result.history) {
     loss.x.push_back(e.epoch);
     loss.y.push_back(e.train_loss);
@@ -114,9 +114,14 @@ LeNetRun run_lenet(Lesson& lesson, const std::string& dataset, bool classic,
   }
   say("\n");
   write_chart(lesson, prefix + "_loss.svg", {loss},
-              {"LeNet-5 on " + dataset + ": training loss", "epoch", "cross-entropy (nats)", true});
+              {.title = "LeNet-5 on " + dataset + ": training loss",
+               .x_label = "epoch",
+               .y_label = "cross-entropy (nats)",
+               .log_y = true});
   write_chart(lesson, prefix + "_accuracy.svg", {acc},
-              {"LeNet-5 on " + dataset + ": test accuracy", "epoch", "accuracy"});
+              {.title = "LeNet-5 on " + dataset + ": test accuracy",
+               .x_label = "epoch",
+               .y_label = "accuracy"});
   write_picture(lesson, prefix + "_c1_filters.png",
                 phase3::filters_picture(model.params.c1_w, 6, 5, 12));
   phase3::LeNetState one(config, 1);
@@ -334,8 +339,9 @@ Pictures and charts go to --out-dir; the whole lesson takes about 2 minutes on 2
     const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
     check_options(options);
     Lesson lesson{
-        flags, options, common::Metrics(kPhase, flags.seed, common::num_threads(), flags.quick),
-        {},    {},      {}};
+        .flags = flags,
+        .options = options,
+        .metrics = common::Metrics(kPhase, flags.seed, common::num_threads(), flags.quick)};
     if (flags.quick) common::ProgressBar::set_enabled(false);
 
     const std::string& e = flags.experiment;
