@@ -126,7 +126,11 @@ TEST(Phase1Cli, BenchJson) {
   const common::Json& b = j.at("experiments").at("bench").at("perceptron_train");
   EXPECT_GT(b.at("items_per_second").as_number(), 0.0);
   EXPECT_EQ(b.at("unit").as_string(), "images");
-  EXPECT_FALSE(b.at("config").as_string().empty());
+  // The configuration is spelled out: model size, online learning, repeats.
+  const std::string config = b.at("config").as_string();
+  EXPECT_NE(config.find("784 pixels x 10 classes"), std::string::npos) << config;
+  EXPECT_NE(config.find("online"), std::string::npos) << config;
+  EXPECT_NE(config.find("best of 3"), std::string::npos) << config;
 }
 
 }  // namespace

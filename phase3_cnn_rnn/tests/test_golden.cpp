@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "lenet.h"
 #include "char_rnn.h"
+#include "lenet.h"
 #include "rnn.h"
 #include "vanishing.h"
 

@@ -454,7 +454,10 @@ TEST(Rnn, VanishingMeasurementOfAContractingNetworkDecays) {
   const phase3::VanishingResult r = phase3::measure_vanishing(p, config, tokens, 60, 64, 10, 1);
   ASSERT_EQ(r.mean_norm.size(), 61u);
   EXPECT_EQ(r.sequences, 64);
+  EXPECT_GT(r.mean_norm[1], 0.0);    // the gradient does flow back in time ...
+  EXPECT_GT(r.decay_per_step, 0.1);  // ... and shrinks by a factor per step, not to 0 at once
   EXPECT_LT(r.decay_per_step, 0.9);
+  EXPECT_GT(r.ratio_k50_k1, 0.0);
   EXPECT_LT(r.ratio_k50_k1, 0.05);
   EXPECT_GT(r.mean_norm[0], r.mean_norm[10]);
 }
