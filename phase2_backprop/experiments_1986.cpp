@@ -98,8 +98,9 @@ GradcheckResult run_gradcheck(const LessonOptions& options) {
 
 namespace {
 
-// Full-batch SGD with momentum 0.9 as in the 1986 paper; lr 0.5 on the mean loss (2.0 on
-// the paper's summed error); weights start in U(-1, 1).
+// Full-batch SGD with momentum 0.9 as in the 1986 paper; lr 0.5 on the mean loss over the
+// 4 patterns, which is 0.5 / 4 = 0.125 on the paper's summed error (the gradient of the
+// mean is the gradient of the sum divided by 4); weights start in U(-1, 1).
 constexpr double kXorLr = 0.5;
 constexpr double kXorMomentum = 0.9;
 constexpr double kXorInitScale = 1.0;
