@@ -234,6 +234,7 @@ Bengio, Simard and Frasconi 1994).
                .log_y = true});
   common::Json& m = lesson.metrics.experiment("vanishing");
   m["corpus"] = text.name;
+  m["headline"] = common::Json::array({"decay_per_step", "ratio_k50_k1"});
   m["decay_per_step"] = r.decay_per_step;
   m["ratio_k50_k1"] = r.ratio_k50_k1;
   m["sequences"] = r.sequences;

@@ -129,7 +129,7 @@ TEST(Cli, CharRnnThenVanishingJson) {
       << r.output;
   const common::Json v = common::Json::parse(common::read_file_text(dir.file("v.json")));
   const common::Json& van = v.at("experiments").at("vanishing");
-  expect_keys(van, {"decay_per_step", "ratio_k50_k1", "mean_norm"});
+  expect_keys(van, {"decay_per_step", "ratio_k50_k1", "mean_norm", "headline"});
   EXPECT_GT(van.at("mean_norm").at(size_t{1}).as_number(), 0.0);  // the gradient reaches back ...
   EXPECT_GT(van.at("decay_per_step").as_number(), 0.3);           // ... and decays per step
   EXPECT_LT(van.at("decay_per_step").as_number(), 0.95);
