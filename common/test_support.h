@@ -19,9 +19,14 @@
 #include <string>
 
 #include "files.h"
+#include "json.h"
 #include "rng.h"
 
 namespace common::testing {
+
+// Parses JSON text (RFC 8259); throws common::Error with the byte offset of the first
+// problem. In the tests-only library common_test_support (testing/json_parse.cpp).
+Json parse_json(const std::string& text);
 
 inline bool running_in_ci() {
   const char* ci = std::getenv("CI");

@@ -292,7 +292,6 @@ EncoderResult run_encoder(const LessonOptions& options) {
   std::printf("  input    | hidden activations  | code | output (rounded) | ok\n");
   for (int64_t n = 0; n < 8; ++n) {
     const float* h = state.a[0].data() + 3 * n;
-    result.hidden.push_back({h[0], h[1], h[2]});
     std::string in, out;
     for (int c = 0; c < 8; ++c) {
       in += ds.x.at(n, c) > 0.5f ? '1' : '0';
@@ -393,8 +392,6 @@ SymmetryResult run_symmetry(const LessonOptions& options) {
   for (int j = 0; j < 2; ++j) {
     std::vector<float> w(model.weight(0) + 6 * j, model.weight(0) + 6 * j + 6);
     result.hidden_weights.push_back(w);
-    result.hidden_bias.push_back(model.bias(0)[j]);
-    result.output_weights.push_back(model.weight(1)[j]);
     std::printf("  hidden %d      ", j + 1);
     for (float v : w) std::printf(" %+6.2f ", v);
     std::printf("| %+6.2f | %+6.2f\n", model.bias(0)[j], model.weight(1)[j]);

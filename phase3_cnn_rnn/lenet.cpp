@@ -354,8 +354,7 @@ LeNetTrainResult train_lenet(LeNet& model, const common::ImageDataset& data,
       common::gather_rows(data.train_x, idx, batch_x);
       for (size_t i = 0; i < idx.size(); ++i)
         batch_y[i] = data.train_y[static_cast<size_t>(idx[i])];
-      const float lr =
-          train.cosine_schedule ? cosine_lr(train.sgd.lr, step, total_steps) : train.sgd.lr;
+      const float lr = cosine_lr(train.sgd.lr, step, total_steps);  // cosine decay to 0
       const float loss =
           lenet_train_step(model, state, batch_x.data(), batch_y.data(), N, lr, train.sgd);
       check_finite_loss(loss, step, "lenet");

@@ -21,7 +21,7 @@ common::Json run_json(const TempDir& dir, const std::string& args) {
   const std::string json = dir.file("metrics.json");
   const auto r = run_command(kExe + " " + args + " --out-dir " + dir.path() + " --json " + json);
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  return common::Json::parse(common::read_file_text(json));
+  return common::testing::parse_json(common::read_file_text(json));
 }
 
 int count_lines(const std::string& text) {

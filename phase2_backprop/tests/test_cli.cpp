@@ -93,7 +93,7 @@ TEST(Phase2Cli, WholeQuickLessonRunsEveryExperimentInOrder) {
   const auto r = run_command(kExe + " --quick --json " + json + " --out-dir " + dir.file("out"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const common::Json experiments =
-      common::Json::parse(common::read_file_text(json)).at("experiments");
+      common::testing::parse_json(common::read_file_text(json)).at("experiments");
   size_t previous = 0;
   for (const char* name :
        {"gradcheck", "xor", "xor_seeds", "encoder", "symmetry", "moons", "spirals", "digits"}) {
@@ -127,7 +127,7 @@ TEST_P(Phase2CliJson, KeysAndPictures) {
   const auto r = run_command(kExe + " " + c.experiment + " --quick --json " + json + " --out-dir " +
                              dir.file("out"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const common::Json root = common::Json::parse(common::read_file_text(json));
+  const common::Json root = common::testing::parse_json(common::read_file_text(json));
   EXPECT_EQ(root.at("phase").as_string(), "phase2_backprop");
   EXPECT_TRUE(root.at("quick").as_bool());
   const common::Json& e = std::string(c.experiment) == "bench"

@@ -21,7 +21,7 @@ common::Json run_json(const TempDir& dir, const std::string& args) {
   const std::string json = dir.file("metrics.json");
   const auto r = run_command(kExe + " " + args + " --out-dir " + dir.path() + " --json " + json);
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  return common::Json::parse(common::read_file_text(json));
+  return common::testing::parse_json(common::read_file_text(json));
 }
 
 int count_lines(const std::string& text) {
@@ -127,7 +127,7 @@ TEST(Cli, CharRnnThenVanishingJson) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("using the model the char_rnn experiment saved"), std::string::npos)
       << r.output;
-  const common::Json v = common::Json::parse(common::read_file_text(dir.file("v.json")));
+  const common::Json v = common::testing::parse_json(common::read_file_text(dir.file("v.json")));
   const common::Json& van = v.at("experiments").at("vanishing");
   expect_keys(van, {"decay_per_step", "ratio_k50_k1", "mean_norm", "headline"});
   EXPECT_GT(van.at("mean_norm").at(size_t{1}).as_number(), 0.0);  // the gradient reaches back ...

@@ -21,7 +21,8 @@ TEST(Phase3Full, DefaultLessonMeetsTheReadmeResults) {
   const auto r = common::testing::run_command(std::string(PHASE_EXE) + " --out-dir " + dir.path() +
                                               " --json " + json + " > " + dir.file("lesson.txt"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const common::Json e = common::Json::parse(common::read_file_text(json)).at("experiments");
+  const common::Json e =
+      common::testing::parse_json(common::read_file_text(json)).at("experiments");
   EXPECT_GE(e.at("lenet").at("test_accuracy").as_number(), 0.98);
   EXPECT_NEAR(e.at("lenet").at("test_accuracy").as_number(), 0.9830, 0.002);  // README figure
   EXPECT_GE(e.at("lenet_fashion").at("test_accuracy").as_number(), 0.89);
