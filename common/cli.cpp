@@ -88,7 +88,7 @@ bool starts_with(const std::string& text, const std::string& prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
 }
 
-// The flags every phase shares (DESIGN.md §2), in the order --help lists them.
+// The flags every phase shares (docs/CONVENTIONS.md §2), in the order --help lists them.
 // `value` is the placeholder shown in the help (empty for a switch).
 struct CommonFlagInfo {
   const char* name;

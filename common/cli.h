@@ -1,4 +1,4 @@
-// common/cli.h -- the command line every phase shares (DESIGN.md §2).
+// common/cli.h -- the command line every phase shares (docs/CONVENTIONS.md §2).
 //
 //   PROGRAM [EXPERIMENT] [--seed N] [--threads N] [--data-dir DIR] [--out-dir DIR]
 //           [--json FILE] [--quick] [--epochs N] [--steps N] [--batch-size N] [--lr X]

@@ -11,6 +11,7 @@
 #include "gemm.h"
 #include "image.h"
 #include "json.h"
+#include "matmul.h"
 #include "plot.h"
 #include "progress.h"
 #include "rng.h"

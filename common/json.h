@@ -1,5 +1,6 @@
-// common/json.h -- a small JSON value: enough to write metrics files and read them back
-// in tests. Objects keep their keys in insertion order so files read naturally.
+// common/json.h -- a small JSON value: enough to write metrics files (the tests read
+// them back with common::testing::parse_json, test_support.h). Objects keep their keys in insertion
+// order so files read naturally.
 #pragma once
 
 #include <concepts>
@@ -69,15 +70,14 @@ class Json {
   size_t size() const;  // elements of an array or object
 
   // indent < 0: one line. Non-finite numbers are written as null (JSON has no NaN).
+  // (Reading JSON back is for the tests: common::testing::parse_json, test_support.h.)
   std::string dump(int indent = 2) const;
-  // Throws common::Error with the byte offset of the first problem.
-  static Json parse(const std::string& text);
 
  private:
   std::variant<std::monostate, bool, double, std::string, Array, Object> value_;
 };
 
-// The metrics file of DESIGN.md §4:
+// The metrics file of docs/CONVENTIONS.md §4:
 // {"phase": ..., "seed": ..., "threads": ..., "quick": ..., "experiments": {NAME: {...}}}
 class Metrics {
  public:

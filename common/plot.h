@@ -11,14 +11,14 @@
 namespace common {
 
 struct Series {
-  std::string name;
-  std::vector<double> x, y;
+  std::string name{};
+  std::vector<double> x{}, y{};
   bool markers = false;  // draw a dot at each point (for short series)
   bool line = true;      // connect the points
 };
 
 struct ChartOptions {
-  std::string title, x_label, y_label;
+  std::string title{}, x_label{}, y_label{};
   bool log_y = false;  // non-positive values are left out on a log axis
   int width = 720, height = 440;
 };

@@ -3,8 +3,8 @@
 //
 //   AIJ_REQUIRE_DATA(data_dir, "mnist")  skips a test when data/mnist is missing (or is a
 //                                        variant the tests refuse, see dataset_refusal),
-//                                        but fails it when CI=true (DESIGN.md §6: CI
-//                                        fetches the data first, so missing data is a bug)
+//                                        but fails it when CI=true (docs/CONVENTIONS.md §6:
+//                                        CI fetches the data first, so missing data is a bug)
 //   TempDir dir;                         a fresh directory, removed at scope exit
 //   run_command("prog --flag")           exit code and combined stdout+stderr
 #pragma once
@@ -19,10 +19,15 @@
 #include <string>
 
 #include "files.h"
+#include "json.h"
 #include "platform.h"
 #include "rng.h"
 
 namespace common::testing {
+
+// Parses JSON text (RFC 8259); throws common::Error with the byte offset of the first
+// problem. In the tests-only library common_test_support (testing/json_parse.cpp).
+Json parse_json(const std::string& text);
 
 inline bool running_in_ci() {
   const char* ci = std::getenv("CI");

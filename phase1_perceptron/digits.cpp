@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "error.h"
-#include "gemm.h"
+#include "matmul.h"
 #include "progress.h"
 #include "rng.h"
 
@@ -67,7 +67,7 @@ std::vector<int> digit_predict(const DigitModel& m, const common::Tensor& X) {
   common::check_shape(X, {N, D}, "digit_predict input");
   // S = X W^T: (N, D) times (D, K). W is stored (K, D), so it enters transposed.
   common::Tensor S({N, K});  // scores (N, K)
-  common::gemm(false, true, N, K, D, 1.0f, X.data(), D, m.W.data(), D, 0.0f, S.data(), K);
+  common::matmul(common::mat(S), common::mat(X), common::transpose(common::mat(m.W)));
   std::vector<int> predicted(static_cast<size_t>(N));
   for (int64_t n = 0; n < N; ++n) {
     float* s = S.row(n);

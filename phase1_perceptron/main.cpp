@@ -308,8 +308,8 @@ void digits(Lesson& lesson) {
                 phase1::template_grid(result.averaged, 28, 28, 5, 4));
   write_picture(lesson, "digits_templates_last.png",
                 phase1::template_grid(result.last, 28, 28, 5, 4));
-  common::Series last{"last weights", {}, {}, true, true};
-  common::Series averaged{"averaged weights", {}, {}, true, true};
+  common::Series last{.name = "last weights", .markers = true, .line = true};
+  common::Series averaged{.name = "averaged weights", .markers = true, .line = true};
   for (const auto& e : result.log) {
     last.x.push_back(e.epoch);
     last.y.push_back(e.test_accuracy);
@@ -318,8 +318,9 @@ void digits(Lesson& lesson) {
   }
   common::make_dirs(lesson.flags.out_dir);
   const std::string svg = common::join_path(lesson.flags.out_dir, "digits_accuracy.svg");
-  common::write_svg_line_chart(svg, {last, averaged},
-                               {"Multi-class perceptron on MNIST", "epoch", "test accuracy"});
+  common::write_svg_line_chart(
+      svg, {last, averaged},
+      {.title = "Multi-class perceptron on MNIST", .x_label = "epoch", .y_label = "test accuracy"});
   say("    wrote " + svg + "\n");
   say("\n  A linear unit can only weigh pixels: each template is a blurred 'ideal' digit with\n"
       "  blue where other digits put ink. The last weights jump with the last few mistakes;\n"

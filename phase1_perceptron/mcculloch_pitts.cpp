@@ -127,48 +127,71 @@ std::vector<std::string> mp_describe(const MPCircuit& circuit) {
 
 // AND: both inputs must fire, so the count must reach 2.
 MPCircuit mp_and() {
-  return {"AND", {"x", "y"}, {{"out", {0, 1}, {}, 2}}, {2}, {"out"}};
+  return {.name = "AND",
+          .inputs = {"x", "y"},
+          .units = {{.name = "out", .excitatory = {0, 1}, .inhibitory = {}, .threshold = 2}},
+          .outputs = {2},
+          .output_names = {"out"}};
 }
 
 // OR: one active input is enough.
 MPCircuit mp_or() {
-  return {"OR", {"x", "y"}, {{"out", {0, 1}, {}, 1}}, {2}, {"out"}};
+  return {.name = "OR",
+          .inputs = {"x", "y"},
+          .units = {{.name = "out", .excitatory = {0, 1}, .inhibitory = {}, .threshold = 1}},
+          .outputs = {2},
+          .output_names = {"out"}};
 }
 
 // NOT: with a threshold of 0 the unit fires on its own ("spontaneously", with no
 // excitation at all) unless the inhibitory input vetoes it.
 MPCircuit mp_not() {
-  return {"NOT", {"x"}, {{"out", {}, {0}, 0}}, {1}, {"out"}};
+  return {.name = "NOT",
+          .inputs = {"x"},
+          .units = {{.name = "out", .excitatory = {}, .inhibitory = {0}, .threshold = 0}},
+          .outputs = {1},
+          .output_names = {"out"}};
 }
 
 // NOR: the same trick with two inhibitory inputs: fires only when neither is active.
 MPCircuit mp_nor() {
-  return {"NOR", {"x", "y"}, {{"out", {}, {0, 1}, 0}}, {2}, {"out"}};
+  return {.name = "NOR",
+          .inputs = {"x", "y"},
+          .units = {{.name = "out", .excitatory = {}, .inhibitory = {0, 1}, .threshold = 0}},
+          .outputs = {2},
+          .output_names = {"out"}};
 }
 
 // NAND needs two layers here: inhibition in an MP unit is an OR of vetoes ("x or y
 // silences me"), while NAND needs "x and y together silence me". So compute AND first
 // and let it inhibit a spontaneously firing unit.
 MPCircuit mp_nand() {
-  return {"NAND",
-          {"x", "y"},
-          {{"both", {0, 1}, {}, 2},  // wire 2 = x AND y
-           {"out", {}, {2}, 0}},     // wire 3 = NOT wire 2
-          {3},
-          {"out"}};
+  return {.name = "NAND",
+          .inputs = {"x", "y"},
+          .units =
+              {// wire 2 = x AND y
+               {.name = "both", .excitatory = {0, 1}, .inhibitory = {}, .threshold = 2},
+               // wire 3 = NOT wire 2
+               {.name = "out", .excitatory = {}, .inhibitory = {2}, .threshold = 0}},
+          .outputs = {3},
+          .output_names = {"out"}};
 }
 
 // XOR = (x AND NOT y) OR (y AND NOT x). Each "one but not the other" detector is a single
 // unit thanks to inhibition; a second layer ORs them. No single threshold unit can do it
 // (perceptron.h shows why for the learnable version).
 MPCircuit mp_xor() {
-  return {"XOR",
-          {"x", "y"},
-          {{"h1", {0}, {1}, 1},      // wire 2: x unless y
-           {"h2", {1}, {0}, 1},      // wire 3: y unless x
-           {"out", {2, 3}, {}, 1}},  // wire 4: h1 OR h2
-          {4},
-          {"out"}};
+  return {.name = "XOR",
+          .inputs = {"x", "y"},
+          .units =
+              {// wire 2: x unless y
+               {.name = "h1", .excitatory = {0}, .inhibitory = {1}, .threshold = 1},
+               // wire 3: y unless x
+               {.name = "h2", .excitatory = {1}, .inhibitory = {0}, .threshold = 1},
+               // wire 4: h1 OR h2
+               {.name = "out", .excitatory = {2, 3}, .inhibitory = {}, .threshold = 1}},
+          .outputs = {4},
+          .output_names = {"out"}};
 }
 
 // A 2-bit adder: (a1 a0) + (b1 b0) = (s2 s1 s0), values 0..3 + 0..3 = 0..6.
@@ -186,15 +209,24 @@ MPCircuit mp_two_bit_adder() {
   c.name = "2-bit adder";
   c.inputs = {"a1", "a0", "b1", "b0"};
   c.units = {
-      {"lo_one", {1}, {3}, 1},    // 4: a0 unless b0
-      {"lo_other", {3}, {1}, 1},  // 5: b0 unless a0
-      {"s0", {4, 5}, {}, 1},      // 6: a0 XOR b0
-      {"c0", {1, 3}, {}, 2},      // 7: a0 AND b0, the carry into the high bit
-      {"ge1", {0, 2, 7}, {}, 1},  // 8: a1 + b1 + c0 >= 1
-      {"ge2", {0, 2, 7}, {}, 2},  // 9: a1 + b1 + c0 >= 2  (this is s2)
-      {"ge3", {0, 2, 7}, {}, 3},  // 10: a1 + b1 + c0 >= 3
-      {"one", {8}, {9}, 1},       // 11: exactly one of the three
-      {"s1", {11, 10}, {}, 1},    // 12: exactly one or all three: the count is odd
+      // 4: a0 unless b0
+      {.name = "lo_one", .excitatory = {1}, .inhibitory = {3}, .threshold = 1},
+      // 5: b0 unless a0
+      {.name = "lo_other", .excitatory = {3}, .inhibitory = {1}, .threshold = 1},
+      // 6: a0 XOR b0
+      {.name = "s0", .excitatory = {4, 5}, .inhibitory = {}, .threshold = 1},
+      // 7: a0 AND b0, the carry into the high bit
+      {.name = "c0", .excitatory = {1, 3}, .inhibitory = {}, .threshold = 2},
+      // 8: a1 + b1 + c0 >= 1
+      {.name = "ge1", .excitatory = {0, 2, 7}, .inhibitory = {}, .threshold = 1},
+      // 9: a1 + b1 + c0 >= 2  (this is s2)
+      {.name = "ge2", .excitatory = {0, 2, 7}, .inhibitory = {}, .threshold = 2},
+      // 10: a1 + b1 + c0 >= 3
+      {.name = "ge3", .excitatory = {0, 2, 7}, .inhibitory = {}, .threshold = 3},
+      // 11: exactly one of the three
+      {.name = "one", .excitatory = {8}, .inhibitory = {9}, .threshold = 1},
+      // 12: exactly one or all three: the count is odd
+      {.name = "s1", .excitatory = {11, 10}, .inhibitory = {}, .threshold = 1},
   };
   c.outputs = {9, 12, 6};
   c.output_names = {"s2", "s1", "s0"};

@@ -27,7 +27,6 @@ struct Dataset {
   std::vector<int> labels;  // (N) class of each example (encoder: pattern index)
   common::Tensor targets;   // (N, C) target values for MSE tasks; empty otherwise
   int64_t size() const { return x.empty() ? 0 : x.dim(0); }
-  int64_t features() const { return x.empty() ? 0 : x.dim(1); }
 };
 
 // x in {0,1}^2, label = x1 XOR x2, targets (4, 1) = label.

@@ -70,7 +70,6 @@ struct EncoderResult {
   double binary_rate = 0.0;     //   ... and a binary code
   int epochs = 0;
   double final_loss = 0.0;
-  std::vector<std::vector<float>> hidden;  // (8, 3) hidden activations
   common::Json to_json() const;
 };
 EncoderResult run_encoder(const LessonOptions& options);
@@ -83,7 +82,6 @@ struct SymmetryResult {
   double success_rate = 0.0;  // over options.seeds seeds
   int seeds = 0;
   std::vector<std::vector<float>> hidden_weights;  // (2, 6)
-  std::vector<float> hidden_bias, output_weights;  // (2), (2)
   common::Json to_json() const;
 };
 SymmetryResult run_symmetry(const LessonOptions& options);
@@ -133,5 +131,10 @@ BenchResult run_bench(const LessonOptions& options);
 // The configurations the experiments use (the tests and the README refer to them).
 MlpConfig digits_config();
 SgdConfig digits_sgd();
+
+// Helpers of the experiment files: the path of a picture in --out-dir (created on
+// demand), and the "wrote PATH" line.
+std::string picture_path(const LessonOptions& options, const std::string& name);
+void wrote(const std::string& path);
 
 }  // namespace phase2

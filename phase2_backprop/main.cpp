@@ -30,31 +30,87 @@ struct Experiment {
   const char* name;
   const char* description;
   const char* narration;  // printed before the experiment runs in the lesson
+  // The common training flags the experiment reads; any other is refused (exit 2).
+  bool uses_epochs = false;
+  bool uses_batch_size = false;
+  bool uses_lr = false;
 };
 
 const std::vector<Experiment> kExperiments = {
-    {"gradcheck", "every gradient of four small networks against central differences",
-     "Backpropagation computes every dL/dw in one backward sweep. Before trusting it, we\n"
-     "compare each gradient with a numeric one, (L(w+h) - L(w-h)) / 2h, in double precision."},
-    {"xor", "a 2-2-1 sigmoid network learns XOR (the wall of phase 1 falls)",
-     "A single perceptron cannot compute XOR (phase 1). Two hidden units can: each draws one\n"
-     "line, and the output unit combines the two half-planes."},
-    {"xor_seeds", "success rate of 2-2-1, 2-3-1 and 2-4-1 networks on XOR over many seeds",
-     "Gradient descent can get stuck. Over many random starts, how often does each network size\n"
-     "reach 100% within a fixed budget? The smallest network meets real local minima."},
-    {"encoder", "the 8-3-8 encoder of Rumelhart, Hinton and Williams (1986)",
-     "Eight one-hot patterns must pass through three hidden units and come out unchanged:\n"
-     "the network has to invent a 3-bit code, and backprop finds one."},
-    {"symmetry", "6-bit symmetry detection with 2 hidden units (same paper)",
-     "Is a 6-bit string a palindrome? Two hidden units suffice if their weights are mirror\n"
-     "images with opposite signs, in ratios 1:2:4 -- the solution the 1986 paper reports."},
-    {"moons", "two interleaving half circles; held-out accuracy and a decision-boundary PNG",
-     "Real non-linear data: two noisy half circles. A hidden layer bends the boundary."},
-    {"spirals", "two spirals (Lang and Witbrock 1988); held-out accuracy and a PNG",
-     "The classic hard case: two spirals wound three times around each other."},
-    {"digits", "784-256-128-10 MLP on MNIST, next to the phase-1 perceptron; SVG curves",
-     "Handwritten digits: the same backprop, 235,146 parameters, mini-batches through gemm."},
+    {.name = "gradcheck",
+     .description = "every gradient of four small networks against central differences",
+     .narration =
+         R"(Backpropagation computes every dL/dw in one backward sweep. Before trusting it, we
+compare each gradient with a numeric one, (L(w+h) - L(w-h)) / 2h, in double precision.)"},
+    {.name = "xor",
+     .description = "a 2-2-1 sigmoid network learns XOR (the wall of phase 1 falls)",
+     .narration =
+         R"(A single perceptron cannot compute XOR (phase 1). Two hidden units can: each draws one
+line, and the output unit combines the two half-planes.)",
+     .uses_epochs = true,
+     .uses_lr = true},
+    {.name = "xor_seeds",
+     .description = "success rate of 2-2-1, 2-3-1 and 2-4-1 networks on XOR over many seeds",
+     .narration =
+         R"(Gradient descent can get stuck. Over many random starts, how often does each network size
+reach 100% within a fixed budget? The smallest network meets real local minima.)",
+     .uses_epochs = true,
+     .uses_lr = true},
+    {.name = "encoder",
+     .description = "the 8-3-8 encoder of Rumelhart, Hinton and Williams (1986)",
+     .narration =
+         R"(Eight one-hot patterns must pass through three hidden units and come out unchanged:
+the network has to invent a 3-bit code, and backprop finds one.)",
+     .uses_epochs = true,
+     .uses_lr = true},
+    {.name = "symmetry",
+     .description = "6-bit symmetry detection with 2 hidden units (same paper)",
+     .narration =
+         R"(Is a 6-bit string a palindrome? Two hidden units suffice if their weights are mirror
+images with opposite signs, in ratios 1:2:4 -- the solution the 1986 paper reports.)",
+     .uses_epochs = true,
+     .uses_lr = true},
+    {.name = "moons",
+     .description = "two interleaving half circles; held-out accuracy and a decision-boundary PNG",
+     .narration =
+         "Real non-linear data: two noisy half circles. A hidden layer bends the boundary.",
+     .uses_epochs = true,
+     .uses_batch_size = true,
+     .uses_lr = true},
+    {.name = "spirals",
+     .description = "two spirals (Lang and Witbrock 1988); held-out accuracy and a PNG",
+     .narration = "The classic hard case: two spirals wound three times around each other.",
+     .uses_epochs = true,
+     .uses_batch_size = true,
+     .uses_lr = true},
+    {.name = "digits",
+     .description = "784-256-128-10 MLP on MNIST, next to the phase-1 perceptron; SVG curves",
+     .narration =
+         "Handwritten digits: the same backprop, 235,146 parameters, mini-batches through gemm.",
+     .uses_epochs = true,
+     .uses_batch_size = true,
+     .uses_lr = true},
 };
+
+const Experiment kBench = {
+    .name = "bench",
+    .description = "training throughput of 784-256-128-10, batch 64 (images/s)",
+    .narration = "",
+    .uses_batch_size = true};
+
+// Refuses, with exit code 2, a training flag that the chosen experiment (or, with none,
+// the whole lesson, where every experiment has its own rate and length) would ignore.
+void check_training_flags(const common::CommonFlags& flags, const Experiment* e) {
+  const std::string who = e ? std::string(e->name) : std::string("the whole lesson");
+  const std::string hint = e ? "" : " (name one experiment to set it)";
+  if (flags.epochs > 0 && !(e && e->uses_epochs))
+    throw common::UsageError("--epochs is not used by " + who + hint);
+  if (flags.batch_size > 0 && !(e && e->uses_batch_size))
+    throw common::UsageError("--batch-size is not used by " + who +
+                             (e ? ": it trains on the full batch every step" : hint));
+  if (flags.lr > 0 && !(e && e->uses_lr))
+    throw common::UsageError("--lr is not used by " + who + hint);
+}
 
 }  // namespace
 
@@ -67,11 +123,17 @@ int main(int argc, char** argv) {
         "Multi-layer perceptrons trained by backpropagation: gradient checks, XOR, the 1986\n"
         "encoder and symmetry experiments, moons, spirals and MNIST digits.");
     for (const Experiment& e : kExperiments) parser.add_experiment(e.name, e.description);
-    parser.add_experiment("bench", "training throughput of 784-256-128-10, batch 64 (images/s)");
+    parser.add_experiment(kBench.name, kBench.description);
     parser.add_flag("seeds", &seeds,
                     "seeds of xor_seeds and of the encoder and symmetry sweeps "
                     "(0: 100 / 20 / 20; with --quick 20 / 5 / 5)");
     parser.set_epilog(
+        "--lr is the step size on the MEAN loss of a batch, i.e. the paper's rate on its summed\n"
+        "error times the number of patterns. Defaults: xor and xor_seeds 0.5, encoder 0.5,\n"
+        "symmetry 6.4 (the paper's 0.1 on 64 patterns); moons 0.1, spirals 0.05, digits 0.05,\n"
+        "each decayed linearly to 0. --batch-size applies to moons, spirals, digits and bench\n"
+        "only (the 1986 tasks train on the full batch); gradcheck takes no training flag.\n"
+        "Name one experiment to set --epochs, --batch-size or --lr.\n"
         "Data: digits reads data/mnist (scripts/get_data.sh mnist); everything else is\n"
         "generated. Pictures go to --out-dir (default out/phase2_backprop).");
     const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
@@ -90,6 +152,13 @@ int main(int argc, char** argv) {
     // Every experiment here counts its training in epochs (full sweeps over the data).
     if (flags.steps > 0)
       throw common::UsageError("--steps is not used by phase2_backprop: use --epochs");
+    const Experiment* chosen = nullptr;
+    for (const Experiment& e : kExperiments)
+      if (flags.experiment == e.name) chosen = &e;
+    if (flags.experiment == kBench.name) chosen = &kBench;
+    if (!flags.experiment.empty() && chosen == nullptr)
+      throw common::UsageError("unknown experiment '" + flags.experiment + "'");
+    check_training_flags(flags, chosen);
 
     common::Metrics metrics(kPhase, flags.seed, options.threads, flags.quick);
     auto run = [&](const std::string& name) {
@@ -122,9 +191,6 @@ int main(int argc, char** argv) {
       }
       std::printf("\nlesson finished in %s\n", common::format_duration(total.seconds()).c_str());
     } else {
-      bool known = flags.experiment == "bench";
-      for (const Experiment& e : kExperiments) known = known || flags.experiment == e.name;
-      if (!known) throw common::UsageError("unknown experiment '" + flags.experiment + "'");
       run(flags.experiment);
     }
     metrics.write(flags.json_path);

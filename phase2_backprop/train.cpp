@@ -70,7 +70,6 @@ FullBatchResult train_full_batch(Mlp<float>& model, const Dataset& ds,
     mlp_forward(model, state, ds.x.data(), N);
     const double loss = mlp_loss(model, state, target);
     check_finite_loss(loss, epoch, config.sgd.lr);
-    result.loss_history.push_back(loss);
     result.final_loss = loss;
     result.epochs = epoch;
     // The forward pass we just made tells us whether the network is already right.
@@ -147,8 +146,7 @@ MiniBatchResult train_minibatch(Mlp<float>& model, const common::Tensor& train_x
       check_finite_loss(loss, step + 1, config.sgd.lr);
       mlp_zero_grad(model);
       mlp_backward(model, state, target);
-      if (config.linear_decay)
-        sgd.config.lr = config.sgd.lr * (1.0 - static_cast<double>(step) / total_steps);
+      sgd.config.lr = config.sgd.lr * (1.0 - static_cast<double>(step) / total_steps);
       sgd_step(sgd, model);
 
       loss_sum += loss * static_cast<double>(B);

@@ -29,11 +29,10 @@ struct FullBatchConfig {
 };
 
 struct FullBatchResult {
-  int epochs = 0;                    // epochs run
-  int solved_at = 0;                 // first epoch with every pattern right (0: never)
-  bool solved = false;               // every pattern right at the end
-  double final_loss = 0.0;           // loss of the last forward pass
-  std::vector<double> loss_history;  // one value per epoch
+  int epochs = 0;           // epochs run
+  int solved_at = 0;        // first epoch with every pattern right (0: never)
+  bool solved = false;      // every pattern right at the end
+  double final_loss = 0.0;  // loss of the last forward pass
 };
 
 // "Right" for an MSE task: every output on the correct side of 0.5 (output > 0.5 exactly
@@ -53,11 +52,10 @@ struct MiniBatchConfig {
   int epochs = 20;
   int batch_size = 64;
   SgdConfig sgd;
-  // Decay the learning rate linearly from sgd.lr to 0 over the whole run:
+  // The learning rate decays linearly from sgd.lr to 0 over the whole run:
   //   eta_t = eta (1 - t / T)   for step t of T
   // Large steps early cover ground; small steps late settle into the minimum instead of
   // bouncing around it (with a constant rate the last epochs' accuracy jitters).
-  bool linear_decay = true;
   std::string label = "train";  // progress bar label
   bool progress = true;         // show common::ProgressBar
 };

@@ -170,8 +170,8 @@ std::vector<int> knn_predict(const common::Tensor& train_x, const std::vector<in
   for (int64_t start = 0; start < n_test; start += block) {
     const int64_t b = std::min(block, n_test - start);
     // dist (b, N_train) = -2 test_block (b, D) train^T (D, N_train)
-    matmul(false, true, b, n_train, D, -2.0f, test_x.row(start), D, train_x.data(), D, 0.0f,
-           dist.data(), n_train);
+    common::matmul(common::mat(dist.data(), b, n_train), common::mat(test_x.row(start), b, D),
+                   common::transpose(common::mat(train_x)), -2.0f);
     common::parallel_for(0, b, 8, [&](int64_t lo, int64_t hi) {
       std::vector<float> best_d(static_cast<size_t>(k));
       std::vector<int> best_j(static_cast<size_t>(k)), votes(static_cast<size_t>(classes));

@@ -121,10 +121,19 @@ void lenet_init(LeNetParams& params, const LeNetConfig& config, common::Rng& rng
 LeNetState::LeNetState(const LeNetConfig& config, int64_t max_batch_) : max_batch(max_batch_) {
   const Sizes s(config);
   const int64_t B = max_batch;
-  c1_shape = {B, s.in, s.in, 1, C1, K, K, 1, LeNetConfig::kPad};
-  c3_shape = {B, s.s2, s.s2, C1, C3, K, K, 1, 0};
-  s2_shape = {B, s.c1, s.c1, C1, 2};
-  s4_shape = {B, s.c3, s.c3, C3, 2};
+  c1_shape = {.N = B,
+              .H = s.in,
+              .W = s.in,
+              .C = 1,
+              .OC = C1,
+              .KH = K,
+              .KW = K,
+              .stride = 1,
+              .pad = LeNetConfig::kPad};
+  c3_shape = {
+      .N = B, .H = s.s2, .W = s.s2, .C = C1, .OC = C3, .KH = K, .KW = K, .stride = 1, .pad = 0};
+  s2_shape = {.N = B, .H = s.c1, .W = s.c1, .C = C1, .K = 2};
+  s4_shape = {.N = B, .H = s.c3, .W = s.c3, .C = C3, .K = 2};
   check_conv_shape(c1_shape);
   check_conv_shape(c3_shape);
   auto buffer = [](int64_t n) { return std::vector<float>(static_cast<size_t>(n)); };
@@ -345,8 +354,7 @@ LeNetTrainResult train_lenet(LeNet& model, const common::ImageDataset& data,
       common::gather_rows(data.train_x, idx, batch_x);
       for (size_t i = 0; i < idx.size(); ++i)
         batch_y[i] = data.train_y[static_cast<size_t>(idx[i])];
-      const float lr =
-          train.cosine_schedule ? cosine_lr(train.sgd.lr, step, total_steps) : train.sgd.lr;
+      const float lr = cosine_lr(train.sgd.lr, step, total_steps);  // cosine decay to 0
       const float loss =
           lenet_train_step(model, state, batch_x.data(), batch_y.data(), N, lr, train.sgd);
       check_finite_loss(loss, step, "lenet");

@@ -139,12 +139,11 @@ void lenet_backward(LeNetParams& grads, LeNetState& state, const LeNetParams& pa
 // Training and evaluation
 
 struct LeNetTrainConfig {
-  int epochs = 15;              // passes over the training set
-  int64_t batch_size = 64;      // images per SGD step
-  SgdConfig sgd;                // lr 0.05, momentum 0.9, weight decay 5e-4 (layers.h)
-  bool cosine_schedule = true;  // cosine decay of the learning rate to 0 (else constant)
-  uint64_t seed = 1;            // initialisation and shuffling
-  bool verbose = true;          // one line per epoch on stdout, a progress bar on stderr
+  int epochs = 15;          // passes over the training set
+  int64_t batch_size = 64;  // images per SGD step
+  SgdConfig sgd;            // lr 0.05, momentum 0.9, weight decay 5e-4 (layers.h)
+  uint64_t seed = 1;        // initialisation and shuffling
+  bool verbose = true;      // one line per epoch on stdout, a progress bar on stderr
 };
 
 struct EpochRecord {

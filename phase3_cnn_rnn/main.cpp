@@ -2,15 +2,18 @@
 // methods on MNIST; a vanilla RNN writes text and shows why its gradients vanish.
 //
 // What this phase builds (one file per idea, read in this order):
-//   layers.h/.cpp     matrix products, initialisation, tanh/ReLU, fully connected layer,
-//                     softmax cross-entropy, SGD with momentum and weight decay, cosine schedule
-//   conv.h/.cpp       2-D convolution: the direct loops (reference) and im2col + gemm (fast)
-//   pool.h/.cpp       average pooling (LeCun's subsampling) and max pooling
+//   layers.h          matrix products (common/matmul.h), initialisation, tanh/ReLU, fully
+//                     connected layer, softmax cross-entropy, SGD with momentum, cosine schedule
+//   conv.h            2-D convolution: the direct loops (reference), plain and fast im2col + gemm
+//   pool.h            average pooling (LeCun's subsampling) and max pooling
 //   lenet.h/.cpp      LeNet-5 (LeCun, Bottou, Bengio and Haffner 1998): model, training
 //   classical.h/.cpp  the paper's baselines: linear classifier, 3-nearest neighbours, 2-layer MLP
 //   pictures.h/.cpp   filters, feature maps, misclassified digits
-//   rnn.h/.cpp        the Elman RNN (1990), BPTT, truncated BPTT, clipping, Adam; a noisy sine
-//                     wave, a character-level language model, the vanishing gradient measured
+//   rnn.h/.cpp        the Elman RNN (1990), BPTT; task 1, a noisy sine wave
+//   adam.h/.cpp       its optimiser: Adam and gradient-norm clipping
+//   char_rnn.h/.cpp   task 2, a character-level language model (truncated BPTT, sampling)
+//   vanishing.h/.cpp  the vanishing gradient, measured
+//   bench.h/.cpp      the `bench` experiment (throughput at the PyTorch twin's configurations)
 // What it leaves out: C3's sparse connection table, trainable subsampling and the RBF output
 // of the 1998 paper (see lenet.h), data augmentation (the paper's distortions), LSTM gates
 // (phase 4).
@@ -22,7 +25,8 @@
 //   ctest --preset release -R phase3_cnn_rnn
 //
 // This file parses flags, runs the experiments in teaching order with narration, writes
-// the pictures and records the numbers (--json). The ideas live in the files above.
+// the pictures and records the numbers (--json): the CNN half here, the RNN half in
+// lesson_rnn.cpp (lesson.h holds what both share). The ideas live in the files above.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -31,59 +35,19 @@
 #include <string>
 #include <vector>
 
+#include "bench.h"
+#include "char_rnn.h"
 #include "classical.h"
 #include "common.h"
 #include "lenet.h"
+#include "lesson.h"
 #include "pictures.h"
 #include "rnn.h"
+#include "vanishing.h"
 
-namespace {
+namespace phase3_lesson {
 
 constexpr const char* kPhase = "phase3_cnn_rnn";
-
-// The phase's own flags, with their defaults.
-struct Options {
-  std::string dataset = "mnist";       // lenet: mnist or fashion-mnist
-  bool classic = false;                // lenet: the paper's tanh + average pooling
-  std::string corpus = "shakespeare";  // char_rnn, vanishing: shakespeare or kjv
-  int64_t hidden = 256;                // char_rnn: hidden units
-  std::string prompt;                  // char_rnn: empty = the corpus's own ("ROMEO:")
-  double temperature = 0.8;            // char_rnn: sampling temperature
-  int64_t sample_chars = 500;          // char_rnn: length of the final sample
-};
-
-// What every experiment gets: the flags, the metrics file being filled in, and results
-// that later experiments of the lesson reuse (LeNet's accuracy, the trained RNN).
-struct Lesson {
-  common::CommonFlags flags;
-  Options options;
-  common::Metrics metrics;
-  std::optional<double> lenet_mnist_accuracy;
-  std::optional<phase3::CharRnn> char_model;
-  std::optional<phase3::CharCorpus> corpus;
-};
-
-using common::fmt;
-using common::heading;
-using common::say;
-
-std::string out_path(const Lesson& lesson, const std::string& name) {
-  common::make_dirs(lesson.flags.out_dir);
-  return common::join_path(lesson.flags.out_dir, name);
-}
-
-void write_picture(const Lesson& lesson, const std::string& name, const common::Image& image) {
-  const std::string path = out_path(lesson, name);
-  common::write_png(path, image);
-  say("    wrote " + path + "\n");
-}
-
-void write_chart(const Lesson& lesson, const std::string& name,
-                 const std::vector<common::Series>& series, const common::ChartOptions& options) {
-  const std::string path = out_path(lesson, name);
-  common::write_svg_line_chart(path, series, options);
-  say("    wrote " + path + "\n");
-}
 
 // ---------------------------------------------------------------------------
 // LeNet-5
@@ -140,8 +104,8 @@ LeNetRun run_lenet(Lesson& lesson, const std::string& dataset, bool classic,
 
   // Pictures: curves, C1 filters, feature maps of the first test digit, mistakes.
   const std::string prefix = "lenet_" + dataset + (classic ? "_classic" : "");
-  common::Series loss{"training loss", {}, {}, true, true},
-      acc{"test accuracy", {}, {}, true, true};
+  common::Series loss{.name = "training loss", .markers = true, .line = true};
+  common::Series acc{.name = "test accuracy", .markers = true, .line = true};
   for (const auto& e : run.result.history) {
     loss.x.push_back(e.epoch);
     loss.y.push_back(e.train_loss);
@@ -150,9 +114,14 @@ LeNetRun run_lenet(Lesson& lesson, const std::string& dataset, bool classic,
   }
   say("\n");
   write_chart(lesson, prefix + "_loss.svg", {loss},
-              {"LeNet-5 on " + dataset + ": training loss", "epoch", "cross-entropy (nats)", true});
+              {.title = "LeNet-5 on " + dataset + ": training loss",
+               .x_label = "epoch",
+               .y_label = "cross-entropy (nats)",
+               .log_y = true});
   write_chart(lesson, prefix + "_accuracy.svg", {acc},
-              {"LeNet-5 on " + dataset + ": test accuracy", "epoch", "accuracy"});
+              {.title = "LeNet-5 on " + dataset + ": test accuracy",
+               .x_label = "epoch",
+               .y_label = "accuracy"});
   write_picture(lesson, prefix + "_c1_filters.png",
                 phase3::filters_picture(model.params.c1_w, 6, 5, 12));
   phase3::LeNetState one(config, 1);
@@ -193,12 +162,14 @@ LeNetRun run_lenet(Lesson& lesson, const std::string& dataset, bool classic,
 void lenet(Lesson& lesson) {
   const std::string& dataset = lesson.options.dataset;
   heading("lenet: LeNet-5 on " + dataset,
-          "Two convolutions, each followed by 2x2 subsampling, then three fully connected\n"
-          "layers (LeCun et al. 1998). A 5x5 filter slides over the image and the SAME 25\n"
-          "weights score every position: the network looks for a stroke anywhere, with\n"
-          "156 weights in C1 instead of the 117,600 a fully connected layer would need.\n"
-          "Each convolution is computed as the filters times im2col (the patches as columns):\n"
-          "one matrix product per mini-batch.\n");
+          R"(Two convolutions, each followed by 2x2 subsampling, then three fully connected
+layers (LeCun et al. 1998). A 5x5 filter slides over the image and the SAME 25
+weights score every position: the network looks for a stroke anywhere, with
+156 weights in C1 instead of the 117,600 that a separate 5x5 filter at each of the
+4,704 output positions would need (a fully connected layer: about 3.7 million).
+Each convolution is computed as the filters times im2col (the patches as columns):
+one matrix product per mini-batch.
+)");
   const LeNetRun run = run_lenet(lesson, dataset, lesson.options.classic, "lenet");
   if (dataset == "mnist" && !lesson.options.classic) lesson.lenet_mnist_accuracy = run.accuracy;
 }
@@ -212,10 +183,11 @@ void lenet_classic(Lesson& lesson) {
 
 void lenet_fashion(Lesson& lesson) {
   heading("lenet (fashion-mnist): the same network on clothes",
-          "Fashion-MNIST (Xiao, Rasul and Vollgraf 2017) has MNIST's format -- 28x28 gray\n"
-          "images, 10 classes, 60,000 + 10,000 -- but shirts, sandals and bags, which are\n"
-          "harder to tell apart than digits. Labels: 0 T-shirt, 1 trouser, 2 pullover, 3 dress,\n"
-          "4 coat, 5 sandal, 6 shirt, 7 sneaker, 8 bag, 9 ankle boot.\n");
+          R"(Fashion-MNIST (Xiao, Rasul and Vollgraf 2017) has MNIST's format -- 28x28 gray
+images, 10 classes, 60,000 + 10,000 -- but shirts, sandals and bags, which are
+harder to tell apart than digits. Labels: 0 T-shirt, 1 trouser, 2 pullover, 3 dress,
+4 coat, 5 sandal, 6 shirt, 7 sneaker, 8 bag, 9 ankle boot.
+)");
   run_lenet(lesson, "fashion-mnist", false, "lenet_fashion");
 }
 
@@ -224,9 +196,10 @@ void lenet_fashion(Lesson& lesson) {
 
 void classical(Lesson& lesson) {
   heading("classical: LeNet-5 against the methods of 1998",
-          "The comparison of LeCun et al. (1998, figure 9), rebuilt on our MNIST split: a linear\n"
-          "classifier, k-nearest neighbours on raw pixels and a 2-layer network, trained here,\n"
-          "beside LeNet-5.\n");
+          R"(The comparison of LeCun et al. (1998, figure 9), rebuilt on our MNIST split: a linear
+classifier, k-nearest neighbours on raw pixels and a 2-layer network, trained here,
+beside LeNet-5.
+)");
   common::Timer timer;
   const bool quick = lesson.flags.quick;
   const common::ImageDataset ds = load_images(lesson, "mnist");
@@ -288,8 +261,10 @@ void classical(Lesson& lesson) {
       std::to_string(n_train) + ",\n  so the errors here are higher" +
       (n_train < 60000 ? " (scripts/get_data.sh mnist can only fetch the first\n  10,000 here)"
                        : "") +
-      ". The order is the point: the network that knows an image is 2-D,\n  and that a stroke "
-      "is a stroke wherever it is, beats the methods that see 784\n  unrelated numbers.\n");
+      R"(. The order is the point: the network that knows an image is 2-D,
+  and that a stroke is a stroke wherever it is, beats the methods that see 784
+  unrelated numbers.
+)");
 
   common::Json& m = lesson.metrics.experiment("classical");
   m["dataset"] = "mnist";
@@ -305,341 +280,11 @@ void classical(Lesson& lesson) {
 }
 
 // ---------------------------------------------------------------------------
-// The RNN half
-
-void sequence(Lesson& lesson) {
-  heading("sequence: an RNN predicts a noisy sine wave",
-          "The Elman recurrence h_t = tanh(W_xh x_t + W_hh h_{t-1} + b) reads the series one\n"
-          "value at a time; a linear read-out predicts the next value from h_t. The naive\n"
-          "baseline repeats the last value. The noise (std 0.1) cannot be predicted, so no\n"
-          "model can go below an error of 0.01.\n");
-  phase3::SequenceConfig config;
-  config.seed = lesson.flags.seed;
-  config.steps = lesson.flags.steps_or(lesson.flags.quick ? 300 : config.steps);
-  config.batch = lesson.flags.batch_size_or(static_cast<int>(config.batch));
-  config.adam.lr = static_cast<float>(lesson.flags.lr_or(config.adam.lr));
-  say("  " + std::to_string(config.length) + " samples, period " + fmt("%g", config.period) +
-      ", noise " + fmt("%g", config.noise) + "; hidden " + std::to_string(config.hidden) +
-      ", windows of " + std::to_string(config.window) + ", batch " + std::to_string(config.batch) +
-      ", " + std::to_string(config.steps) + " Adam steps\n\n");
-  const phase3::SequenceResult r = phase3::run_sequence_task(config);
-  say("\n  test MSE: RNN " + fmt("%.4f", r.test_mse) + ", repeat-last-value baseline " +
-      fmt("%.4f", r.baseline_mse) + ", noise floor " + fmt("%.4f", r.noise_mse) + "\n");
-  common::Series truth{"series", {}, {}, false, true}, pred{"RNN prediction", {}, {}, false, true};
-  for (size_t t = 0; t < std::min<size_t>(150, r.truth.size()); ++t) {
-    truth.x.push_back(static_cast<double>(t));
-    truth.y.push_back(r.truth[t]);
-    pred.x.push_back(static_cast<double>(t));
-    pred.y.push_back(r.prediction[t]);
-  }
-  write_chart(lesson, "sequence_prediction.svg", {truth, pred},
-              {"Next-value prediction on the test part", "step", "value"});
-  common::Json& m = lesson.metrics.experiment("sequence");
-  m["test_mse"] = r.test_mse;
-  m["baseline_mse"] = r.baseline_mse;
-  m["noise_mse"] = r.noise_mse;
-  m["steps"] = config.steps;
-  m["seconds"] = r.seconds;
-}
-
-std::string default_prompt(const std::string& corpus) {
-  return corpus == "kjv" ? "And God said" : "ROMEO:";
-}
-
-// Sizes of the character model: the lesson's, or tiny ones for --quick.
-phase3::CharRnnTrainConfig char_train_config(const Lesson& lesson) {
-  phase3::CharRnnTrainConfig train;
-  const bool quick = lesson.flags.quick;
-  train.steps = lesson.flags.steps_or(quick ? 300 : train.steps);
-  train.batch = lesson.flags.batch_size_or(static_cast<int>(train.batch));
-  train.adam.lr = static_cast<float>(lesson.flags.lr_or(train.adam.lr));
-  train.eval_every = quick ? 100 : train.eval_every;
-  train.prompt =
-      lesson.options.prompt.empty() ? default_prompt(lesson.options.corpus) : lesson.options.prompt;
-  train.temperature = static_cast<float>(lesson.options.temperature);
-  train.seed = lesson.flags.seed;
-  return train;
-}
-
-phase3::RnnConfig char_model_config(const Lesson& lesson, int64_t vocab) {
-  return phase3::RnnConfig{vocab, 64, lesson.flags.quick ? 64 : lesson.options.hidden, vocab};
-}
-
-const phase3::CharCorpus& corpus(Lesson& lesson) {
-  if (!lesson.corpus || lesson.corpus->name != lesson.options.corpus)
-    lesson.corpus = phase3::load_char_corpus(lesson.flags.data_dir, lesson.options.corpus,
-                                             lesson.flags.quick ? 300000 : 0);
-  return *lesson.corpus;
-}
-
-std::string checkpoint_path(const Lesson& lesson, const phase3::RnnConfig& config) {
-  return out_path(lesson, "char_rnn_" + lesson.options.corpus + "_h" +
-                              std::to_string(config.hidden) + (lesson.flags.quick ? "_quick" : "") +
-                              ".ckpt");
-}
-
-std::vector<std::pair<std::string, const common::Tensor*>> as_tensors(
-    phase3::RnnParams& params, std::vector<common::Tensor>& storage) {
-  storage.clear();
-  for (auto& v : params.views()) {
-    common::Tensor t(v.shape);
-    std::copy(v.data, v.data + t.size(), t.data());
-    storage.push_back(std::move(t));
-  }
-  std::vector<std::pair<std::string, const common::Tensor*>> named;
-  const auto views = params.views();
-  for (size_t i = 0; i < views.size(); ++i) named.emplace_back(views[i].name, &storage[i]);
-  return named;
-}
-
-void char_rnn(Lesson& lesson) {
-  heading("char_rnn: a character-level language model (" + lesson.options.corpus + ")",
-          "Each character is embedded as a 64-number vector; the RNN reads the text one\n"
-          "character at a time and scores every possible next character. Training is truncated\n"
-          "backpropagation through time: 32 streams read the text side by side, 100 characters\n"
-          "per update; the hidden state flows on from one chunk to the next but the gradient\n"
-          "stops at the chunk's start. Adam, gradient norms clipped at 5. The last 10% of the\n"
-          "text is held out; the loss is in nats per character.\n");
-  common::Timer timer;
-  const phase3::CharCorpus& text = corpus(lesson);
-  const phase3::RnnConfig config = char_model_config(lesson, text.vocab.size());
-  const phase3::CharRnnTrainConfig train = char_train_config(lesson);
-  say("  corpus: " + text.name + ", " + std::to_string(text.text.size()) + " bytes, " +
-      std::to_string(text.vocab.size()) + " distinct characters, " +
-      std::to_string(text.train.size()) + " for training, " + std::to_string(text.val.size()) +
-      " for validation\n  (a uniform guess among " + std::to_string(text.vocab.size()) +
-      " characters scores ln " + std::to_string(text.vocab.size()) + " = " +
-      fmt("%.2f", std::log(static_cast<double>(text.vocab.size()))) +
-      " nats)\n  model: embedding " + std::to_string(config.input) + ", hidden " +
-      std::to_string(config.hidden) + "; " + std::to_string(train.steps) + " steps of " +
-      std::to_string(train.batch) + " x " + std::to_string(train.seq_len) +
-      " characters, Adam lr " + fmt("%g", train.adam.lr) + " (cosine to 0)\n");
-  lesson.char_model.emplace(config);
-  phase3::CharRnn& model = *lesson.char_model;
-  const phase3::CharRnnTrainResult r = phase3::train_char_rnn(model, text, train);
-
-  common::Rng rng(lesson.flags.seed);
-  const std::string sample =
-      phase3::sample_text(model.params, config, text.vocab, train.prompt,
-                          lesson.options.sample_chars, train.temperature, rng);
-  const std::set<std::string> known = [&] {
-    const std::string train_text = text.vocab.decode(text.train);
-    const std::vector<std::string> w = phase3::words_of(train_text);
-    return std::set<std::string>(w.begin(), w.end());
-  }();
-  const double known_fraction =
-      phase3::known_word_fraction(sample.substr(train.prompt.size()), known);
-  say("\n  validation loss " + fmt("%.3f", r.val_loss) + " nats/char (" +
-      fmt("%.3f", r.val_loss / std::log(2.0)) + " bits), training " + fmt("%.1f", r.train_seconds) +
-      " s at " + fmt("%.0f", r.tokens_per_second) + " characters/s\n\n  A " +
-      std::to_string(lesson.options.sample_chars) + "-character sample at temperature " +
-      fmt("%g", train.temperature) + ":\n\n" + sample + "\n\n  " +
-      fmt("%.0f", 100 * known_fraction) +
-      "% of its words occur in the training text: the network spells, but it has no\n"
-      "  plan beyond a few words, because what it read 50 characters ago barely reaches\n"
-      "  its gradient (next experiment).\n");
-  common::Series val{"validation", r.eval_steps, r.val_history, true, true};
-  common::Series tr{"training (mean since last point)", r.eval_steps, r.train_history, true, true};
-  write_chart(lesson, "char_rnn_loss.svg", {tr, val},
-              {"Character RNN on " + text.name, "step", "cross-entropy (nats/char)"});
-  std::vector<common::Tensor> storage;
-  const std::string ckpt = checkpoint_path(lesson, config);
-  common::save_checkpoint(ckpt, as_tensors(model.params, storage));
-  say("    wrote " + ckpt + "\n");
-
-  common::Json& m = lesson.metrics.experiment("char_rnn");
-  m["corpus"] = text.name;
-  m["dataset_variant"] = text.variant;
-  m["hidden"] = config.hidden;
-  m["steps"] = train.steps;
-  m["val_loss"] = r.val_loss;
-  m["train_loss"] = r.train_loss;
-  m["tokens_per_second"] = r.tokens_per_second;
-  m["train_seconds"] = r.train_seconds;
-  m["sample"] = sample;
-  m["known_word_fraction"] = known_fraction;
-  m["seconds"] = timer.seconds();
-}
-
-void vanishing(Lesson& lesson) {
-  const int64_t sequences = lesson.flags.quick ? 64 : 512;
-  heading(
-      "vanishing: how far back does the gradient reach?",
-      "For sequences of 151 characters and a loss at the last one only, we measure the\n"
-      "norm of dLoss/dh_{T-k}, k steps back, averaged over " +
-          std::to_string(sequences) +
-          " validation sequences.\n"
-          "Every step back multiplies the gradient by W_hh^T diag(1 - h_t^2) (Hochreiter 1991,\n"
-          "Bengio, Simard and Frasconi 1994).\n");
-  common::Timer timer;
-  const phase3::CharCorpus& text = corpus(lesson);
-  const phase3::RnnConfig config = char_model_config(lesson, text.vocab.size());
-  if (!lesson.char_model || lesson.char_model->config.hidden != config.hidden ||
-      lesson.char_model->config.vocab != config.vocab) {
-    const std::string ckpt = checkpoint_path(lesson, config);
-    lesson.char_model.emplace(config);
-    if (common::file_exists(ckpt)) {
-      say("  using the model the char_rnn experiment saved: " + ckpt + "\n");
-      std::vector<std::pair<std::string, common::Tensor*>> named;
-      std::vector<common::Tensor> storage;
-      auto views = lesson.char_model->params.views();
-      for (auto& v : views) storage.emplace_back(v.shape);
-      for (size_t i = 0; i < views.size(); ++i) named.emplace_back(views[i].name, &storage[i]);
-      common::load_checkpoint(ckpt, named);
-      for (size_t i = 0; i < views.size(); ++i)
-        std::copy(storage[i].begin(), storage[i].end(), views[i].data);
-    } else {
-      say("  no trained model at " + ckpt + ": training one first (as char_rnn does)\n");
-      phase3::CharRnnTrainConfig train = char_train_config(lesson);
-      train.verbose = false;
-      phase3::train_char_rnn(*lesson.char_model, text, train);
-    }
-  }
-  const phase3::VanishingResult r = phase3::measure_vanishing(
-      lesson.char_model->params, config, text.val, 100, sequences, 50, lesson.flags.seed);
-  say("\n   k   mean ||dLoss/dh_{T-k}||\n");
-  for (int64_t k : {0, 1, 2, 5, 10, 20, 30, 50, 75, 100})
-    say("  " + fmt("%3.0f", static_cast<double>(k)) + "   " +
-        fmt("%.3e", r.mean_norm[static_cast<size_t>(k)]) + "\n");
-  say("\n  decay per step " + fmt("%.3f", r.decay_per_step) +
-      " (a least-squares line through log ||g_k||, k = 1..100)\n  ||g_50|| / ||g_1|| = " +
-      fmt("%.2e", r.ratio_k50_k1) +
-      ": what the network read 50 characters ago\n  reaches "
-      "its gradient " +
-      fmt("%.1e", r.ratio_k50_k1 > 0 ? 1.0 / r.ratio_k50_k1 : INFINITY) +
-      " times weaker than what it read one character ago.\n  Training can only learn "
-      "dependencies the gradient carries, so the RNN learns\n  spelling and short-range grammar "
-      "and little else. The LSTM of phase 4 adds a\n  memory cell whose gradient path is a sum, "
-      "not a product, and keeps this signal alive.\n");
-  common::Series norms{"mean ||dLoss/dh_{T-k}||", {}, {}, false, true};
-  for (size_t k = 0; k < r.mean_norm.size(); ++k) {
-    norms.x.push_back(static_cast<double>(k));
-    norms.y.push_back(r.mean_norm[k]);
-  }
-  write_chart(lesson, "vanishing_gradient.svg", {norms},
-              {"Gradient reaching k steps back (trained char RNN)", "k (steps back)",
-               "gradient norm (log scale)", true});
-  common::Json& m = lesson.metrics.experiment("vanishing");
-  m["corpus"] = text.name;
-  m["decay_per_step"] = r.decay_per_step;
-  m["ratio_k50_k1"] = r.ratio_k50_k1;
-  m["sequences"] = r.sequences;
-  common::Json norms_json = common::Json::array();
-  for (double g : r.mean_norm) norms_json.push_back(g);
-  m["mean_norm"] = norms_json;
-  m["seconds"] = timer.seconds();
-}
-
-// ---------------------------------------------------------------------------
-// bench: the fixed configurations the PyTorch twin mirrors (pytorch/twin.py)
+// bench: the fixed configurations the PyTorch twin mirrors (bench.cpp)
 
 void bench(Lesson& lesson) {
-  heading("bench: training and inference throughput",
-          "Fixed configurations, mirrored by pytorch/twin.py: (a) LeNet-5 with ReLU and\n"
-          "max-pooling, batch 64, SGD with momentum, one epoch over the MNIST training images;\n"
-          "inference 1000 images per call over the test images; (b) the char-RNN, embedding 64,\n"
-          "hidden 256, 32 x 100 characters per step, Adam, clipping, 100 steps. Each figure is\n"
-          "the best of 3 runs. --epochs, --steps, --batch-size and --lr do not apply.\n");
-  const bool quick = lesson.flags.quick;
-  const int threads = common::num_threads();
-  const common::ImageDataset ds = common::load_image_dataset(lesson.flags.data_dir, "mnist",
-                                                             quick ? 2000 : 0, quick ? 2000 : 0);
-  // (a) LeNet-5 training over one epoch (after a warm-up of a few steps).
-  phase3::LeNet model{phase3::LeNetConfig{}};
-  common::Rng rng(lesson.flags.seed);
-  phase3::lenet_init(model.params, model.config, rng);
-  const int64_t B = 64, n = ds.train_x.dim(0);
-  phase3::LeNetState state(model.config, B);
-  common::BatchIterator batches(n, B, &rng);
-  common::Tensor bx({B, 784});
-  std::vector<int> by(static_cast<size_t>(B));
-  const phase3::SgdConfig sgd;
-  auto epoch = [&](int64_t max_steps) {
-    int64_t images = 0, steps = 0;
-    batches.start_epoch();
-    std::span<const int64_t> idx;
-    while (steps < max_steps && batches.next(idx)) {
-      common::gather_rows(ds.train_x, idx, bx);
-      for (size_t i = 0; i < idx.size(); ++i) by[i] = ds.train_y[static_cast<size_t>(idx[i])];
-      phase3::lenet_train_step(model, state, bx.data(), by.data(), static_cast<int64_t>(idx.size()),
-                               0.01f, sgd);
-      images += static_cast<int64_t>(idx.size());
-      ++steps;
-    }
-    return images;
-  };
-  // Each measurement is the best of 3 (short runs: the best is the least disturbed by
-  // other programs).
-  constexpr int kRepeats = 3;
-  epoch(5);  // warm-up: caches, page faults, the thread pool
-  double train_ips = 0.0;
-  for (int r = 0; r < kRepeats; ++r) {
-    common::Timer t_train;
-    const int64_t images = epoch(1 << 30);
-    train_ips = std::max(train_ips, static_cast<double>(images) / t_train.seconds());
-  }
-  // Inference over the test set, 1000 images per call (lenet_predict runs them through
-  // the network in blocks of 64, see lenet.h).
-  const int64_t n_test = ds.test_x.dim(0);
-  std::vector<int> predicted(static_cast<size_t>(n_test));
-  auto infer = [&] {
-    for (int64_t start = 0; start < n_test; start += 1000)
-      phase3::lenet_predict(predicted.data() + start, model.params, model.config,
-                            ds.test_x.row(start), std::min<int64_t>(1000, n_test - start));
-  };
-  infer();  // warm-up
-  double infer_ips = 0.0;
-  for (int r = 0; r < kRepeats; ++r) {
-    common::Timer t_infer;
-    infer();
-    infer_ips = std::max(infer_ips, static_cast<double>(n_test) / t_infer.seconds());
-  }
-
-  // (b) char-RNN training steps.
-  const phase3::CharCorpus text =
-      phase3::load_char_corpus(lesson.flags.data_dir, "shakespeare", quick ? 300000 : 0);
-  phase3::CharRnnTrainConfig rt;
-  rt.steps = quick ? 10 : 100;
-  rt.eval_every = 1 << 30;  // no evaluation inside the timed loop
-  rt.verbose = false;
-  rt.seed = lesson.flags.seed;
-  // warm-up run, then the timed one (train_char_rnn times the steps only, not the final
-  // validation pass)
-  phase3::RnnConfig rc{text.vocab.size(), 64, 256, text.vocab.size()};
-  phase3::CharRnn rnn(rc);
-  phase3::CharRnnTrainConfig warm = rt;
-  warm.steps = 3;
-  phase3::train_char_rnn(rnn, text, warm);
-  double rnn_tps = 0.0;
-  for (int r = 0; r < kRepeats; ++r)
-    rnn_tps = std::max(rnn_tps, phase3::train_char_rnn(rnn, text, rt).tokens_per_second);
-
-  const std::string th = std::to_string(threads) + " thread(s)";
-  const std::string lenet_cfg =
-      "LeNet-5 ReLU + max-pool, batch 64, SGD momentum 0.9, best of 3 "
-      "epochs of " +
-      std::to_string(n) + " MNIST training images, " + th;
-  const std::string infer_cfg =
-      "LeNet-5 ReLU + max-pool, forward only, batch 1000 (run in "
-      "blocks of 64), best of 3 passes over " +
-      std::to_string(n_test) + " MNIST test images, " + th;
-  const std::string rnn_cfg = "char-RNN embedding 64, hidden 256, vocab " +
-                              std::to_string(rc.vocab) +
-                              ", sequence 100, batch 32, Adam, clip 5, " + "best of 3 runs of " +
-                              std::to_string(rt.steps) + " steps, " + th;
-  say("  LeNet-5 training   " + fmt("%9.0f", train_ips) + " images/s   (" + lenet_cfg + ")\n");
-  say("  LeNet-5 inference  " + fmt("%9.0f", infer_ips) + " images/s   (" + infer_cfg + ")\n");
-  say("  char-RNN training  " + fmt("%9.0f", rnn_tps) + " tokens/s   (" + rnn_cfg + ")\n");
-  common::Json& b = lesson.metrics.experiment("bench");
-  b["lenet_train"]["items_per_second"] = train_ips;
-  b["lenet_train"]["unit"] = "images";
-  b["lenet_train"]["config"] = lenet_cfg;
-  b["lenet_infer"]["items_per_second"] = infer_ips;
-  b["lenet_infer"]["unit"] = "images";
-  b["lenet_infer"]["config"] = infer_cfg;
-  b["char_rnn_train"]["items_per_second"] = rnn_tps;
-  b["char_rnn_train"]["unit"] = "tokens";
-  b["char_rnn_train"]["config"] = rnn_cfg;
+  phase3::run_bench(lesson.flags.data_dir, lesson.flags.seed, lesson.flags.quick,
+                    lesson.metrics.experiment("bench"));
 }
 
 // ---------------------------------------------------------------------------
@@ -654,17 +299,20 @@ void check_options(const Options& o) {
   if (o.sample_chars < 1) throw common::UsageError("--sample-chars expects a positive integer");
 }
 
-}  // namespace
+}  // namespace phase3_lesson
+
+using namespace phase3_lesson;  // NOLINT: the lesson's experiments, in order, below
 
 int main(int argc, char** argv) {
   return common::run_main(kPhase, [&] {
-    common::flush_denormals_to_zero();  // DESIGN.md §8: subnormals would slow the RNN down
+    common::flush_denormals_to_zero();  // docs/CONVENTIONS.md §8: subnormals would slow the RNN
+                                        // down
     common::FlagParser parser(
         kPhase,
-        "Phase 3: LeNet-5 (LeCun et al. 1998) with convolutions lowered to im2col + gemm,\n"
-        "beating a linear classifier, k-nearest neighbours and a 2-layer network on MNIST;\n"
-        "then a vanilla RNN (Elman 1990) trained by backpropagation through time: a noisy\n"
-        "sine wave, a character-level language model, and its vanishing gradient measured.");
+        R"(Phase 3: LeNet-5 (LeCun et al. 1998) with convolutions lowered to im2col + gemm,
+beating a linear classifier, k-nearest neighbours and a 2-layer network on MNIST;
+then a vanilla RNN (Elman 1990) trained by backpropagation through time: a noisy
+sine wave, a character-level language model, and its vanishing gradient measured.)");
     parser.add_experiment("lenet", "LeNet-5 on MNIST (or --dataset fashion-mnist); pictures");
     parser.add_experiment("classical",
                           "linear, 3-NN and 2-layer MLP against LeNet-5: the 1998 table");
@@ -684,15 +332,16 @@ int main(int argc, char** argv) {
     parser.add_flag("temperature", &options.temperature, "char_rnn: sampling temperature");
     parser.add_flag("sample-chars", &options.sample_chars, "char_rnn: length of the final sample");
     parser.set_epilog(
-        "Data (fetched by scripts/get_data.sh NAME into data/NAME): mnist, fashion-mnist,\n"
-        "shakespeare, kjv. The MNIST here is 10,000 training images (the first of the\n"
-        "canonical 60,000) and the canonical 10,000 test images.\n"
-        "Pictures and charts go to --out-dir; the whole lesson takes about 2 minutes on 2 cores.");
+        R"(Data (fetched by scripts/get_data.sh NAME into data/NAME): mnist, fashion-mnist,
+shakespeare, kjv. The MNIST here is 10,000 training images (the first of the
+canonical 60,000) and the canonical 10,000 test images.
+Pictures and charts go to --out-dir; the whole lesson takes about 2 minutes on 2 cores.)");
     const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
     check_options(options);
     Lesson lesson{
-        flags, options, common::Metrics(kPhase, flags.seed, common::num_threads(), flags.quick),
-        {},    {},      {}};
+        .flags = flags,
+        .options = options,
+        .metrics = common::Metrics(kPhase, flags.seed, common::num_threads(), flags.quick)};
     if (flags.quick) common::ProgressBar::set_enabled(false);
 
     const std::string& e = flags.experiment;
@@ -703,9 +352,10 @@ int main(int argc, char** argv) {
     if (e == "vanishing") vanishing(lesson);
     if (e == "bench") bench(lesson);
     if (e.empty()) {
-      say("Phase 3: convolutional and recurrent networks. Experiments in teaching order:\n"
-          "lenet (MNIST, then the 1998 tanh/average version, then Fashion-MNIST), classical,\n"
-          "sequence, char_rnn, vanishing.\n");
+      say(R"(Phase 3: convolutional and recurrent networks. Experiments in teaching order:
+lenet (MNIST, then the 1998 tanh/average version, then Fashion-MNIST), classical,
+sequence, char_rnn, vanishing.
+)");
       lesson.options.dataset = "mnist";
       lenet(lesson);
       lenet_classic(lesson);

@@ -17,11 +17,12 @@
 //
 // What is here, in teaching order:
 //   building blocks (templates, float and double): embedding, the RNN, mean squared error
-//   optimisation: Adam, gradient-norm clipping
 //   the model: config, parameters, state, forward, backward (one interface for both tasks)
 //   task 1, `sequence`: predict the next value of a noisy sine wave
-//   task 2, `char_rnn`: a character-level language model, with sampling
-//   the vanishing gradient, measured
+// and beside it:
+//   adam.h       its optimiser: Adam and gradient-norm clipping
+//   char_rnn.h   task 2, `char_rnn`: a character-level language model, with sampling
+//   vanishing.h  the vanishing gradient, measured
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,9 @@
 #include <string>
 #include <vector>
 
+#include "adam.h"
 #include "data.h"
+#include "layers.h"
 #include "rng.h"
 
 namespace phase3 {
@@ -40,16 +43,44 @@ namespace phase3 {
 // Embedding (a lookup table): x[i] = table[token[i]], for n tokens.
 //   table (V, D), tokens (n), x (n, D).  Backward: d_table[token[i]] += d_x[i].
 template <class Real>
-void embedding_forward(Real* x, const int* tokens, const Real* table, int64_t n, int64_t D);
+void embedding_forward(Real* x, const int* tokens, const Real* table, int64_t n, int64_t D) {
+  for (int64_t i = 0; i < n; ++i) {
+    const Real* row = table + static_cast<int64_t>(tokens[i]) * D;
+    for (int64_t d = 0; d < D; ++d) x[i * D + d] = row[d];
+  }
+}
 template <class Real>
-void embedding_backward(Real* d_table, const Real* d_x, const int* tokens, int64_t n, int64_t D);
+void embedding_backward(Real* d_table, const Real* d_x, const int* tokens, int64_t n, int64_t D) {
+  // A token that occurs several times collects the gradient of every occurrence.
+  for (int64_t i = 0; i < n; ++i) {
+    Real* row = d_table + static_cast<int64_t>(tokens[i]) * D;
+    for (int64_t d = 0; d < D; ++d) row[d] += d_x[i * D + d];
+  }
+}
 
 // The recurrence over T steps for B sequences at once.
 //   h (T+1, B, H): h[0] is read (the initial state), h[1..T] are written.
 //   x (T, B, D), w_xh (H, D), w_hh (H, H), b_h (H).
 template <class Real>
 void rnn_forward(Real* h, const Real* x, const Real* w_xh, const Real* w_hh, const Real* b_h,
-                 int64_t T, int64_t B, int64_t D, int64_t H);
+                 int64_t T, int64_t B, int64_t D, int64_t H) {
+  const int64_t BH = B * H;
+  // The input part of every step does not depend on the recurrence, so all T steps are
+  // one product:  a_t = x_t W_xh^T + b_h   for t = 1..T, written straight into h[1..T].
+  Real* a = h + BH;  // (T*B, H)
+  for (int64_t r = 0; r < T * B; ++r)
+    for (int64_t j = 0; j < H; ++j) a[r * H + j] = b_h[j];
+  matmul_accumulate(mat(a, T * B, H), mat(x, T * B, D), transpose(mat(w_xh, H, D)));
+  // The recurrent part must go step by step: h_t needs h_{t-1}.
+  for (int64_t t = 1; t <= T; ++t) {
+    Real* h_t = h + t * BH;                 // (B, H), holds a_t on entry
+    const Real* h_prev = h + (t - 1) * BH;  // (B, H)
+    // a_t += h_{t-1} W_hh^T     (B, H) x (H, H): batched over the B sequences
+    matmul_accumulate(mat(h_t, B, H), mat(h_prev, B, H), transpose(mat(w_hh, H, H)));
+    // h_t = tanh(a_t)
+    tanh_forward(h_t, h_t, BH);
+  }
+}
 
 // Backpropagation through time, step by step from t = T down to 1.
 //   d_h (T, B, H), in: dLoss/dh_t through the outputs only (slot t-1 holds step t);
@@ -61,45 +92,50 @@ void rnn_forward(Real* h, const Real* x, const Real* w_xh, const Real* w_hh, con
 template <class Real>
 void rnn_backward(Real* d_x, Real* d_w_xh, Real* d_w_hh, Real* d_b_h, Real* d_h0, Real* d_a,
                   Real* d_h, const Real* h, const Real* x, const Real* w_xh, const Real* w_hh,
-                  int64_t T, int64_t B, int64_t D, int64_t H);
+                  int64_t T, int64_t B, int64_t D, int64_t H) {
+  const int64_t BH = B * H;
+  // Walk back in time. On arriving at step t, d_h's slot for h_t already holds the
+  // gradient from the output at t plus (added by step t+1) the gradient from the future.
+  for (int64_t t = T; t >= 1; --t) {
+    const Real* h_t = h + t * BH;     // (B, H)
+    Real* dh_t = d_h + (t - 1) * BH;  // (B, H) total dL/dh_t
+    Real* da_t = d_a + (t - 1) * BH;  // (B, H)
+    // h_t = tanh(a_t)  =>  dL/da_t = dL/dh_t * (1 - h_t^2)
+    for (int64_t i = 0; i < BH; ++i) da_t[i] = dh_t[i] * (Real(1) - h_t[i] * h_t[i]);
+    // a_t = ... + h_{t-1} W_hh^T  =>  dL/dh_{t-1} += dL/da_t W_hh   (B, H) x (H, H)
+    // This product, repeated once per step back, is where gradients vanish or explode.
+    Real* dh_prev = t > 1 ? d_h + (t - 2) * BH : d_h0;
+    if (dh_prev != nullptr) matmul_accumulate(mat(dh_prev, B, H), mat(da_t, B, H), mat(w_hh, H, H));
+  }
+  // The weights are shared by every step, so their gradients sum over steps; with all
+  // d_a_t known, each sum is one product over the T*B rows:
+  //   d_W_hh (H, H) += sum_t d_a_t^T h_{t-1}   = d_a^T (H, T*B) . h[0..T-1] (T*B, H)
+  matmul_accumulate(mat(d_w_hh, H, H), transpose(mat(d_a, T * B, H)), mat(h, T * B, H));
+  //   d_W_xh (H, D) += sum_t d_a_t^T x_t        = d_a^T (H, T*B) . x (T*B, D)
+  matmul_accumulate(mat(d_w_xh, H, D), transpose(mat(d_a, T * B, H)), mat(x, T * B, D));
+  //   d_b_h (H) += sum over all rows of d_a
+  for (int64_t r = 0; r < T * B; ++r)
+    for (int64_t j = 0; j < H; ++j) d_b_h[j] += d_a[r * H + j];
+  //   d_x (T*B, D) += d_a (T*B, H) . W_xh (H, D)
+  if (d_x != nullptr) matmul_accumulate(mat(d_x, T * B, D), mat(d_a, T * B, H), mat(w_xh, H, D));
+}
 
 // Mean squared error over n values: loss = (1/n) sum (pred - target)^2.
 // Backward: d_pred += 2 (pred - target) / n.
 template <class Real>
-Real mse_forward(const Real* pred, const Real* target, int64_t n);
+Real mse_forward(const Real* pred, const Real* target, int64_t n) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double e = static_cast<double>(pred[i]) - target[i];
+    sum += e * e;
+  }
+  return static_cast<Real>(sum / static_cast<double>(n));
+}
 template <class Real>
-void mse_backward(Real* d_pred, const Real* pred, const Real* target, int64_t n);
-
-// ---------------------------------------------------------------------------
-// Optimisation
-
-// Gradient-norm clipping (Pascanu, Mikolov and Bengio, 2013): when the norm of the whole
-// gradient exceeds max_norm, scale it down to max_norm. The exploding-gradient twin of
-// the vanishing gradient makes a rare step enormous; clipping keeps its direction and
-// caps its length. Returns the norm before clipping.
-float clip_grad_norm(float* grad, int64_t n, float max_norm);
-
-// Adam (Kingma and Ba, 2015) -- a later optimiser than anything in the RNN papers of
-// 1990, used here because a vanilla RNN trains far more reliably with it than with plain
-// SGD. It keeps running averages of the gradient (m, the momentum) and of its square
-// (v), and divides one by the square root of the other, so every weight gets its own
-// step size:
-//   m = beta1 m + (1 - beta1) g          v = beta2 v + (1 - beta2) g^2
-//   m_hat = m / (1 - beta1^t)            v_hat = v / (1 - beta2^t)     (bias correction)
-//   w = w - lr m_hat / (sqrt(v_hat) + eps)
-struct AdamConfig {
-  float lr = 2e-3f;      // base learning rate
-  float beta1 = 0.9f;    // decay of the gradient average
-  float beta2 = 0.999f;  // decay of the squared-gradient average
-  float eps = 1e-8f;     // keeps the division finite
-};
-
-struct Adam {
-  explicit Adam(int64_t n) : m(static_cast<size_t>(n)), v(static_cast<size_t>(n)) {}
-  void step(float* w, const float* grad, float lr, const AdamConfig& config);
-  std::vector<float> m, v;  // first and second moment, one per parameter
-  int64_t t = 0;            // steps taken (for the bias correction)
-};
+void mse_backward(Real* d_pred, const Real* pred, const Real* target, int64_t n) {
+  const Real scale = Real(2) / static_cast<Real>(n);
+  for (int64_t i = 0; i < n; ++i) d_pred[i] += scale * (pred[i] - target[i]);
+}
 
 // ---------------------------------------------------------------------------
 // The model: one interface for both tasks
@@ -203,85 +239,5 @@ struct SequenceResult {
 };
 
 SequenceResult run_sequence_task(const SequenceConfig& config);
-
-// ---------------------------------------------------------------------------
-// Task 2: a character-level language model
-
-struct CharCorpus {
-  std::string name;     // "shakespeare", "kjv"
-  std::string variant;  // data/NAME/SOURCE
-  std::string text;     // the whole corpus
-  common::CharVocab vocab;
-  std::vector<int> train, val;  // token ids: the first 90%, the last 10%
-};
-// data/shakespeare/input.txt or data/kjv/kjv.txt; max_chars > 0 keeps only the start.
-CharCorpus load_char_corpus(const std::string& data_dir, const std::string& name,
-                            int64_t max_chars = 0);
-
-struct CharRnnTrainConfig {
-  int64_t seq_len = 100;       // T: steps of BPTT per update (truncation length)
-  int64_t batch = 32;          // B: parallel streams through the text
-  int64_t steps = 6000;        // Adam updates
-  AdamConfig adam{2e-3f};      // learning rate 2e-3 (cosine decay to 0 over the steps)
-  float clip = 5.0f;           // gradient-norm clipping
-  int64_t eval_every = 1000;   // steps between validation losses and printed samples
-  int64_t sample_chars = 200;  // length of the samples printed during training
-  float temperature = 0.8f;
-  std::string prompt = "ROMEO:";
-  uint64_t seed = 1;
-  bool verbose = true;
-};
-
-struct CharRnnTrainResult {
-  double val_loss = 0.0;           // nats per character on the held-out 10%
-  double train_loss = 0.0;         // mean over the last eval_every steps
-  double tokens_per_second = 0.0;  // training throughput (evaluation excluded)
-  double train_seconds = 0.0;
-  std::vector<double> eval_steps, val_history, train_history;
-};
-
-struct CharRnn {
-  RnnConfig config;
-  RnnParams params, grads;
-  Adam adam;
-  explicit CharRnn(const RnnConfig& c) : config(c), params(c), grads(c), adam(params.size()) {}
-};
-
-// Truncated BPTT over B streams: the training text is cut into B equal parts read side by
-// side, T characters at a time; the hidden state carries over from one chunk to the next
-// (a new pass starts from zeros), the gradient stops at each chunk's start.
-CharRnnTrainResult train_char_rnn(CharRnn& model, const CharCorpus& corpus,
-                                  const CharRnnTrainConfig& train);
-// Mean cross-entropy (nats per character) over `tokens`, read the same way in B streams.
-double char_rnn_loss(const RnnParams& params, const RnnConfig& config,
-                     const std::vector<int>& tokens, int64_t seq_len, int64_t batch);
-
-// Feeds the prompt, then samples n_chars characters one at a time from
-// softmax(scores / temperature). Returns the prompt followed by the sample.
-std::string sample_text(const RnnParams& params, const RnnConfig& config,
-                        const common::CharVocab& vocab, const std::string& prompt, int64_t n_chars,
-                        float temperature, common::Rng& rng);
-
-// The lower-cased runs of letters in `text` (ASCII letters and apostrophes inside words).
-std::vector<std::string> words_of(const std::string& text);
-// Fraction of the words of `sample` that occur among `known` (0 when it has none).
-double known_word_fraction(const std::string& sample, const std::set<std::string>& known);
-
-// ---------------------------------------------------------------------------
-// The vanishing gradient, measured
-//
-// For sequences of length warmup + max_k + 1 and a loss at the LAST step only, the norm
-// of dLoss/dh_{T-k} for k = 0..max_k, averaged over many sequences. Each step back
-// multiplies the gradient by W_hh^T diag(1 - h^2); when those factors shrink vectors the
-// norm decays geometrically, and the network cannot learn from anything far back.
-struct VanishingResult {
-  std::vector<double> mean_norm;  // (max_k + 1): k = 0 is the last step
-  double decay_per_step = 0.0;  // exp(slope) of a least-squares line through log norm, k = 1..max_k
-  double ratio_k50_k1 = 0.0;    // mean_norm[50] / mean_norm[1]
-  int64_t sequences = 0;
-};
-VanishingResult measure_vanishing(const RnnParams& params, const RnnConfig& config,
-                                  const std::vector<int>& tokens, int64_t max_k, int64_t sequences,
-                                  int64_t warmup, uint64_t seed);
 
 }  // namespace phase3

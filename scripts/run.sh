@@ -90,8 +90,12 @@ for path in sys.argv[1:]:
                 text = value
             elif isinstance(value, int) or float(value).is_integer():
                 text = f"{value:,.0f}"
+            elif abs(value) >= 1000:
+                text = f"{value:,.0f}"
+            elif value != 0 and abs(value) < 0.01:
+                text = f"{value:.1e}"  # a gradient-check error of 1.0e-08, not 0.0000
             else:
-                text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4f}"
+                text = f"{value:.4f}"
             rows.append((phase, experiment, key, text))
 header = ("phase", "experiment", "metric", "value")
 widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(4)]

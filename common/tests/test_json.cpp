@@ -10,6 +10,7 @@
 #include "error.h"
 #include "files.h"
 #include "json.h"
+#include "test_support.h"
 #include "test_util.h"
 
 namespace {
@@ -66,7 +67,7 @@ TEST(Json, NumbersRoundTripExactly) {
                            1e15 + 0.5};
   for (double v : values) {
     const std::string text = Json(v).dump();
-    EXPECT_EQ(Json::parse(text).as_number(), v) << text;
+    EXPECT_EQ(common::testing::parse_json(text).as_number(), v) << text;
   }
 }
 
@@ -138,7 +139,7 @@ TEST(Json, TypeErrors) {
 // --- Reading ------------------------------------------------------------------------
 
 TEST(Json, ParseAllTypes) {
-  const Json j = Json::parse(
+  const Json j = common::testing::parse_json(
       " {\"a\": [1, -2.5e3, 0, -0.25, 1E+2], \"b\": {\"t\": true, \"f\": false, \"n\": null},"
       "\t\"s\" : \"x\" }\r\n");
   ASSERT_TRUE(j.is_object());
@@ -153,20 +154,22 @@ TEST(Json, ParseAllTypes) {
   EXPECT_FALSE(j.at("b").at("f").as_bool());
   EXPECT_TRUE(j.at("b").at("n").is_null());
   EXPECT_EQ(j.at("s").as_string(), "x");
-  EXPECT_TRUE(Json::parse("[]").is_array());
-  EXPECT_TRUE(Json::parse("{ }").is_object());
-  EXPECT_EQ(Json::parse("\"\"").as_string(), "");
-  EXPECT_EQ(Json::parse("{\"k\": 1, \"k\": 2}").at("k").as_number(), 2);  // last one wins
+  EXPECT_TRUE(common::testing::parse_json("[]").is_array());
+  EXPECT_TRUE(common::testing::parse_json("{ }").is_object());
+  EXPECT_EQ(common::testing::parse_json("\"\"").as_string(), "");
+  EXPECT_EQ(common::testing::parse_json("{\"k\": 1, \"k\": 2}").at("k").as_number(),
+            2);  // last one wins
 }
 
 TEST(Json, ParseEscapes) {
-  EXPECT_EQ(Json::parse(R"("\"\\\/\b\f\n\r\t")").as_string(), "\"\\/\b\f\n\r\t");
-  EXPECT_EQ(Json::parse(R"("\u0041\u00e9\u20AC")").as_string(), "A\xc3\xa9\xe2\x82\xac");
-  EXPECT_EQ(Json::parse(R"("\u0000")").as_string(), std::string(1, '\0'));
+  EXPECT_EQ(common::testing::parse_json(R"("\"\\\/\b\f\n\r\t")").as_string(), "\"\\/\b\f\n\r\t");
+  EXPECT_EQ(common::testing::parse_json(R"("\u0041\u00e9\u20AC")").as_string(),
+            "A\xc3\xa9\xe2\x82\xac");
+  EXPECT_EQ(common::testing::parse_json(R"("\u0000")").as_string(), std::string(1, '\0'));
   // U+1F600 as a surrogate pair -> 4 UTF-8 bytes F0 9F 98 80.
-  EXPECT_EQ(Json::parse(R"("\ud83d\ude00")").as_string(), "\xf0\x9f\x98\x80");
+  EXPECT_EQ(common::testing::parse_json(R"("\ud83d\ude00")").as_string(), "\xf0\x9f\x98\x80");
   // Raw UTF-8 passes through.
-  EXPECT_EQ(Json::parse("\"\xf0\x9f\x98\x80\"").as_string(), "\xf0\x9f\x98\x80");
+  EXPECT_EQ(common::testing::parse_json("\"\xf0\x9f\x98\x80\"").as_string(), "\xf0\x9f\x98\x80");
 }
 
 TEST(Json, RoundTrip) {
@@ -180,14 +183,14 @@ TEST(Json, RoundTrip) {
   j["nested"]["deeper"]["x"] = 42;
   for (int indent : {-1, 0, 2, 3}) {
     const std::string text = j.dump(indent);
-    EXPECT_EQ(Json::parse(text).dump(indent), text) << text;
+    EXPECT_EQ(common::testing::parse_json(text).dump(indent), text) << text;
   }
 }
 
 // The message of the error that parsing `text` throws.
 std::string parse_error(const std::string& text) {
   try {
-    Json::parse(text);
+    common::testing::parse_json(text);
   } catch (const common::Error& e) {
     return e.what();
   }
@@ -230,13 +233,13 @@ TEST(Json, ParseRejectsInvalidJson) {
                        "[",
                        "{"};
   for (const char* text : bad) {
-    EXPECT_THROW(Json::parse(text), common::Error) << text;
+    EXPECT_THROW(common::testing::parse_json(text), common::Error) << text;
   }
 }
 
 TEST(Json, DeepNestingIsRefusedNotACrash) {
-  EXPECT_NO_THROW(Json::parse(std::string(100, '[') + std::string(100, ']')));
-  EXPECT_THROW(Json::parse(std::string(100000, '[')), common::Error);
+  EXPECT_NO_THROW(common::testing::parse_json(std::string(100, '[') + std::string(100, ']')));
+  EXPECT_THROW(common::testing::parse_json(std::string(100000, '[')), common::Error);
 }
 
 // --- Metrics file -------------------------------------------------------------------
@@ -289,7 +292,7 @@ TEST(Metrics, WriteIsAtomicAndReadsBack) {
   EXPECT_EQ(test_util::file_names_in(dir), std::vector<std::string>{"m.json"});
   const std::string text = common::read_file_text(path);
   EXPECT_EQ(text.back(), '\n');
-  EXPECT_EQ(Json::parse(text).dump(), metrics.root().dump());
+  EXPECT_EQ(common::testing::parse_json(text).dump(), metrics.root().dump());
   metrics.write("");  // no path: nothing happens, no exception
   std::filesystem::remove_all(dir);
 }

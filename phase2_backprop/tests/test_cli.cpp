@@ -44,6 +44,27 @@ TEST(Phase2Cli, BadFlagIsOneLineAndExitCode2) {
   EXPECT_NE(steps.output.find("--epochs"), std::string::npos) << steps.output;
 }
 
+// A training flag the experiment would ignore is refused, as phase 1 does: the full-batch
+// 1986 tasks have no --batch-size, gradcheck trains nothing, bench has a fixed rate, and
+// the whole lesson runs experiments that each have their own rate and length.
+TEST(Phase2Cli, FlagsAnExperimentDoesNotUseAreExitCode2) {
+  for (const char* args : {"xor --batch-size 8", "symmetry --batch-size 8", "gradcheck --epochs 3",
+                           "gradcheck --lr 0.1", "bench --lr 0.1", "bench --epochs 2",
+                           "--quick --lr 1", "--quick --epochs 5", "--quick --batch-size 32"}) {
+    const auto r = run_command(kExe + " " + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
+    EXPECT_EQ(count_lines(r.output), 1) << args << ": " << r.output;
+    EXPECT_NE(r.output.find("is not used by"), std::string::npos) << args << ": " << r.output;
+  }
+}
+
+TEST(Phase2Cli, HelpStatesWhatLrMeans) {
+  const auto r = run_command(kExe + " --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.output.find("MEAN loss"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("symmetry 6.4"), std::string::npos) << r.output;
+}
+
 TEST(Phase2Cli, UnknownExperimentIsExitCode2) {
   const auto r = run_command(kExe + " backprop_through_time");
   EXPECT_EQ(r.exit_code, 2);
@@ -72,7 +93,7 @@ TEST(Phase2Cli, WholeQuickLessonRunsEveryExperimentInOrder) {
   const auto r = run_command(kExe + " --quick --json " + json + " --out-dir " + dir.file("out"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const common::Json experiments =
-      common::Json::parse(common::read_file_text(json)).at("experiments");
+      common::testing::parse_json(common::read_file_text(json)).at("experiments");
   size_t previous = 0;
   for (const char* name :
        {"gradcheck", "xor", "xor_seeds", "encoder", "symmetry", "moons", "spirals", "digits"}) {
@@ -106,7 +127,7 @@ TEST_P(Phase2CliJson, KeysAndPictures) {
   const auto r = run_command(kExe + " " + c.experiment + " --quick --json " + json + " --out-dir " +
                              dir.file("out"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const common::Json root = common::Json::parse(common::read_file_text(json));
+  const common::Json root = common::testing::parse_json(common::read_file_text(json));
   EXPECT_EQ(root.at("phase").as_string(), "phase2_backprop");
   EXPECT_TRUE(root.at("quick").as_bool());
   const common::Json& e = std::string(c.experiment) == "bench"

@@ -18,7 +18,8 @@ TEST(Phase2Full, DefaultLessonMeetsTheReadmeResults) {
   const auto r = common::testing::run_command(std::string(PHASE_EXE) + " --json " + json +
                                               " --out-dir " + dir.file("out"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const common::Json e = common::Json::parse(common::read_file_text(json)).at("experiments");
+  const common::Json e =
+      common::testing::parse_json(common::read_file_text(json)).at("experiments");
   EXPECT_LT(e.at("gradcheck").at("max_relative_error").as_number(), 1e-6);
   EXPECT_EQ(e.at("xor").at("accuracy").as_number(), 1.0);
   EXPECT_GE(e.at("moons").at("test_accuracy").as_number(), 0.98);

@@ -3,13 +3,13 @@
 // the output, the loss, every parameter gradient, the input gradient, the losses of
 // 5 SGD-with-momentum steps and the weights after them.
 //
-// Bounds (the README states them):
+// Bounds (the README states them), about 8 times what is measured at seed 1:
 //   double precision (the same templates as training, T = double): relative error per
-//     element below 1e-5 -- in practice ~1e-14, the reference's own rounding;
+//     element below 1e-12 -- measured 1.3e-13, the reference's own rounding;
 //   float (the training path, products through common::gemm): per tensor,
-//     max |ours - torch| / max |torch| below 1e-5. Per element would be unfair to
-//     entries that are tiny differences of large terms (a float keeps 7 digits of the
-//     terms, not of their difference).
+//     max |ours - torch| / max |torch| below 2e-6 -- measured 2.7e-7. Per element would be unfair
+//     to entries that are tiny differences of large terms (a float keeps 7 digits of the terms, not
+//     of their difference).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -102,7 +102,9 @@ double error(const T* ours, const std::vector<double>& ref) {
   return e;
 }
 
-constexpr double kTolerance = 1e-5;
+// The bound for precision T (see the header comment).
+template <class T>
+constexpr double kTolerance = std::is_same_v<T, double> ? 1e-12 : 2e-6;
 
 MlpConfig config_for(const std::string& net) {
   MlpConfig config;
@@ -150,17 +152,17 @@ void check_network(const std::string& net) {
   state.want_input_grad = true;
   mlp_forward(model, state, x.data(), N);
   const double loss = mlp_loss(model, state, target);
-  EXPECT_LT(error(mlp_output(model, state, 0), get(net + ".output").values), kTolerance);
+  EXPECT_LT(error(mlp_output(model, state, 0), get(net + ".output").values), kTolerance<T>);
   EXPECT_LT(std::fabs(loss - get(net + ".loss").values[0]) / get(net + ".loss").values[0],
-            kTolerance);
+            kTolerance<T>);
 
   // Every gradient.
   mlp_zero_grad(model);
   mlp_backward(model, state, target);
   for (const ParamTensor& p : params)
-    EXPECT_LT(error(model.grads.data() + p.offset, get(net + ".d" + p.name).values), kTolerance)
+    EXPECT_LT(error(model.grads.data() + p.offset, get(net + ".d" + p.name).values), kTolerance<T>)
         << "d" << p.name;
-  EXPECT_LT(error(state.d_input.data(), get(net + ".dx").values), kTolerance) << "dx";
+  EXPECT_LT(error(state.d_input.data(), get(net + ".dx").values), kTolerance<T>) << "dx";
 
   // Five steps of SGD with momentum on the same batch.
   Sgd<T> sgd{{get("sgd.lr").values[0], get("sgd.momentum").values[0]}, {}};
@@ -168,17 +170,18 @@ void check_network(const std::string& net) {
   for (size_t step = 0; step < step_losses.size(); ++step) {
     mlp_forward(model, state, x.data(), N);
     const double l = mlp_loss(model, state, target);
-    EXPECT_LT(std::fabs(l - step_losses[step]) / step_losses[step], kTolerance) << "step " << step;
+    EXPECT_LT(std::fabs(l - step_losses[step]) / step_losses[step], kTolerance<T>)
+        << "step " << step;
     mlp_zero_grad(model);
     mlp_backward(model, state, target);
     sgd_step(sgd, model);
   }
   for (const ParamTensor& p : params)
     EXPECT_LT(error(model.params.data() + p.offset, get(net + "." + p.name + "_after").values),
-              kTolerance)
+              kTolerance<T>)
         << p.name << " after the steps";
   std::printf("network %s, %s: largest error against PyTorch %.2e (bound %.0e)\n", net.c_str(),
-              std::is_same_v<T, double> ? "double" : "float", worst_seen, kTolerance);
+              std::is_same_v<T, double> ? "double" : "float", worst_seen, kTolerance<T>);
 }
 
 TEST(Phase2Golden, FileHasEverything) {

@@ -1,12 +1,11 @@
 // Unit tests of the layers (label unit): values on hand-checked inputs, numerical
-// stability, the accumulate/overwrite conventions, and the two matmul paths.
+// stability, and the accumulate/overwrite conventions (the products: common/tests/test_matmul.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "gemm.h"
 #include "layers.h"
 #include "rng.h"
 
@@ -59,23 +58,6 @@ TEST(Phase2Linear, BackwardAccumulatesParametersAndOverwritesInput) {
   // nullptr: the input gradient is skipped.
   linear_backward<float>(nullptr, dW.data(), db.data(), dy.data(), x.data(), W.data(), 1, 2, 1);
   EXPECT_FLOAT_EQ(db[0], 3.0f);
-}
-
-TEST(Phase2Matmul, SmallLoopAndGemmAgree) {
-  common::Rng rng(4);
-  for (int64_t size : {3, 40}) {  // 27 multiply-adds (loop) and 64,000 (gemm)
-    std::vector<float> A(size * size), B(size * size), C(size * size), R(size * size);
-    for (float& v : A) v = static_cast<float>(rng.normal());
-    for (float& v : B) v = static_cast<float>(rng.normal());
-    for (bool ta : {false, true})
-      for (bool tb : {false, true}) {
-        matmul<float>(ta, tb, size, size, size, A.data(), size, B.data(), size, 0.0f, C.data(),
-                      size);
-        common::gemm_reference(ta, tb, size, size, size, 1.0f, A.data(), size, B.data(), size, 0.0f,
-                               R.data(), size);
-        for (size_t i = 0; i < C.size(); ++i) EXPECT_NEAR(C[i], R[i], 1e-4) << size << ta << tb;
-      }
-  }
 }
 
 TEST(Phase2Activations, ValuesAndDerivatives) {

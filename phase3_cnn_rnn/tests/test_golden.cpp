@@ -17,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "char_rnn.h"
 #include "lenet.h"
 #include "rnn.h"
+#include "vanishing.h"
 
 namespace {
 

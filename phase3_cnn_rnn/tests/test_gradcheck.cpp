@@ -20,11 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "char_rnn.h"
 #include "conv.h"
 #include "layers.h"
 #include "pool.h"
 #include "rng.h"
 #include "rnn.h"
+#include "vanishing.h"
 
 namespace {
 

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "char_rnn.h"
 #include "classical.h"
 #include "data.h"
 #include "files.h"
@@ -14,6 +15,7 @@
 #include "rnn.h"
 #include "test_support.h"
 #include "thread_pool.h"
+#include "vanishing.h"
 
 namespace {
 
@@ -88,8 +90,10 @@ TEST(Train, SequenceQuickBeatsTheBaseline) {
 }
 
 // README: `char_rnn --quick` (300,000 characters, hidden 64, 300 steps) reaches a
-// validation loss <= 2.4 nats/char, and in that model `vanishing --quick` finds
-// ratio_k50_k1 < 0.05 and decay_per_step < 1.
+// validation loss <= 2.4 nats/char, and in that model `vanishing --quick` finds a
+// gradient that reaches back (norm at k = 1 > 0) and decays geometrically:
+// 0.3 < decay_per_step < 0.95 (measured 0.52 at seed 1), 0 < ratio_k50_k1 < 0.05. With no
+// gradient flowing back in time, decay and ratio would be 0 and these bounds fail.
 TEST(Train, CharRnnQuickLearnsAndItsGradientVanishes) {
   AIJ_REQUIRE_DATA(common::default_data_dir(), "shakespeare");
   const phase3::CharCorpus corpus =
@@ -109,7 +113,10 @@ TEST(Train, CharRnnQuickLearnsAndItsGradientVanishes) {
       phase3::measure_vanishing(model.params, config, corpus.val, 100, 64, 50, 1);
   std::printf("vanishing --quick: decay per step %.3f, ratio k50/k1 %.2e\n", v.decay_per_step,
               v.ratio_k50_k1);
-  EXPECT_LT(v.decay_per_step, 1.0);
+  EXPECT_GT(v.mean_norm[1], 0.0);
+  EXPECT_GT(v.decay_per_step, 0.3);
+  EXPECT_LT(v.decay_per_step, 0.95);
+  EXPECT_GT(v.ratio_k50_k1, 0.0);
   EXPECT_LT(v.ratio_k50_k1, 0.05);
 }
 

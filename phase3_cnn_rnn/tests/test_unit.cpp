@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "char_rnn.h"
 #include "classical.h"
 #include "conv.h"
 #include "error.h"
@@ -19,6 +20,7 @@
 #include "rng.h"
 #include "rnn.h"
 #include "thread_pool.h"
+#include "vanishing.h"
 
 namespace phase3 {
 // How gtest prints a shape in test names and failures.
@@ -79,6 +81,42 @@ TEST_P(ConvEquivalence, Im2colEqualsNaiveForwardAndBackward) {
 }
 
 // N, H, W, C, OC, KH, KW, stride, pad
+TEST_P(ConvEquivalence, PlainAndFastLoweringAgree) {
+  const phase3::Conv2dShape s = GetParam();
+  common::Rng rng(2);
+  const auto in = random_floats(static_cast<size_t>(s.N * s.H * s.W * s.C), rng);
+  const auto w = random_floats(static_cast<size_t>(s.OC * s.patch()), rng);
+  const auto b = random_floats(static_cast<size_t>(s.OC), rng);
+  const auto d_out = random_floats(static_cast<size_t>(s.positions() * s.OC), rng);
+  // im2col only copies: the two must agree exactly on every used entry.
+  std::vector<float> cols_fast(static_cast<size_t>(s.patch() * s.ld()), -7.0f);
+  std::vector<float> cols_plain(cols_fast.size(), -7.0f);
+  phase3::im2col(cols_fast.data(), in.data(), s);
+  phase3::im2col_plain(cols_plain.data(), in.data(), s);
+  for (int64_t r = 0; r < s.patch(); ++r)
+    for (int64_t k = 0; k < s.positions(); ++k) {
+      const size_t at = static_cast<size_t>(r * s.ld() + k);
+      ASSERT_EQ(cols_fast[at], cols_plain[at]) << "row " << r << " column " << k;
+    }
+  // The whole layer, forward and backward.
+  std::vector<float> out_fast(d_out.size()), out_plain(d_out.size());
+  std::vector<float> d_cols(cols_fast.size());
+  phase3::conv2d_forward(out_fast.data(), cols_fast.data(), in.data(), w.data(), b.data(), s);
+  phase3::conv2d_plain_forward(out_plain.data(), cols_plain.data(), in.data(), w.data(), b.data(),
+                               s);
+  EXPECT_EQ(out_fast, out_plain);  // the same product on the same matrix
+  std::vector<float> di_fast(in.size()), dw_fast(w.size()), db_fast(b.size());
+  std::vector<float> di_plain(in.size()), dw_plain(w.size()), db_plain(b.size());
+  phase3::conv2d_backward(di_fast.data(), dw_fast.data(), db_fast.data(), d_cols.data(),
+                          d_out.data(), cols_fast.data(), w.data(), s);
+  phase3::conv2d_plain_backward(di_plain.data(), dw_plain.data(), db_plain.data(), d_cols.data(),
+                                d_out.data(), cols_plain.data(), w.data(), s);
+  // Different summation orders (chunks, gather vs scatter): float rounding only.
+  EXPECT_LT(max_abs_diff(di_fast, di_plain), 1e-4f);
+  EXPECT_LT(max_abs_diff(dw_fast, dw_plain), 1e-3f);
+  EXPECT_LT(max_abs_diff(db_fast, db_plain), 1e-3f);
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvEquivalence,
                          ::testing::Values(phase3::Conv2dShape{4, 28, 28, 1, 6, 5, 5, 1, 2},
                                            phase3::Conv2dShape{3, 14, 14, 6, 16, 5, 5, 1, 0},
@@ -222,8 +260,18 @@ TEST(Pool, AveragePoolingAveragesEachChannelSeparately) {
   EXPECT_EQ(d_in, (std::vector<float>{1, 1, 1, 1, 2, 2, 2, 2}));
 }
 
+TEST(Phase3Tanh, FastEqualsPlainToTwoUnitsInTheLastPlace) {
+  std::vector<float> x;
+  for (float v = -12.0f; v <= 12.0f; v += 0.00731f) x.push_back(v);
+  std::vector<float> fast(x.size()), plain(x.size());
+  phase3::tanh_forward(fast.data(), x.data(), static_cast<int64_t>(x.size()));
+  phase3::tanh_plain_forward(plain.data(), x.data(), static_cast<int64_t>(x.size()));
+  for (size_t i = 0; i < x.size(); ++i)
+    ASSERT_LE(std::fabs(fast[i] - plain[i]), 3e-7f * std::fabs(plain[i]) + 1e-30f) << x[i];
+}
+
 TEST(Layers, FloatTanhMatchesTheLibrary) {
-  // layers.cpp computes float tanh itself (vectorisable); it must agree with std::tanh
+  // layers.h computes float tanh itself (vectorisable); it must agree with std::tanh
   // to about 2 units in the last place, keep tiny inputs exact, and pass NaN through.
   std::vector<float> x;
   for (double v = -30.0; v <= 30.0; v += 0.00137) x.push_back(static_cast<float>(v));
@@ -406,7 +454,10 @@ TEST(Rnn, VanishingMeasurementOfAContractingNetworkDecays) {
   const phase3::VanishingResult r = phase3::measure_vanishing(p, config, tokens, 60, 64, 10, 1);
   ASSERT_EQ(r.mean_norm.size(), 61u);
   EXPECT_EQ(r.sequences, 64);
+  EXPECT_GT(r.mean_norm[1], 0.0);    // the gradient does flow back in time ...
+  EXPECT_GT(r.decay_per_step, 0.1);  // ... and shrinks by a factor per step, not to 0 at once
   EXPECT_LT(r.decay_per_step, 0.9);
+  EXPECT_GT(r.ratio_k50_k1, 0.0);
   EXPECT_LT(r.ratio_k50_k1, 0.05);
   EXPECT_GT(r.mean_norm[0], r.mean_norm[10]);
 }
