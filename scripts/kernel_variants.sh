@@ -68,7 +68,7 @@ build_and_run() {
   fi
   "$cxx" "${common_flags[@]}" -ffp-contract=off common/tests/test_gemm.cpp "${objs[@]}" \
     "${gtest_link[@]}" -I"$gtest_src/include" -lpthread -static-libstdc++ -o "$dir/test_gemm" \
-    $([[ $gtest_from_source == yes ]] && echo -static)
+    $([[ $gtest_from_source == yes ]] && echo -static) 2> >(grep -v "getaddrinfo\|gtest-all.o: in function" >&2)
   local log=$dir/test.log status=passed
   if $runner "$dir/test_gemm" >"$log" 2>&1; then
     status="passed ($(grep -Eo '[0-9]+ tests? from [0-9]+ test suites? ran' "$log" | head -1))"
@@ -103,6 +103,17 @@ variant() {  # NAME "MARCH FLAGS" CPU_FLAGS...
     build_and_run "$name-$cxx" "$cxx" "$flags" no ""
   done
 }
+
+# The cross-compiler and emulator for the aarch64 variant: installed when missing and we are
+# root on Debian (CI), otherwise that variant is skipped.
+if [[ $(uname -m) == x86_64 ]] && ! command -v qemu-aarch64 >/dev/null && [[ $(id -u) == 0 ]] &&
+  command -v apt-get >/dev/null; then
+  say "== installing g++-aarch64-linux-gnu and qemu-user for the aarch64 variant"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q g++-aarch64-linux-gnu qemu-user >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q g++-aarch64-linux-gnu qemu-user >/dev/null 2>&1; } ||
+    warn "could not install the aarch64 cross tools; that variant is skipped"
+fi
 
 if [[ $(uname -m) == x86_64 ]]; then
   variant sse2 "-march=x86-64" sse2
