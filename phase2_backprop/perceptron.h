@@ -1,6 +1,8 @@
 // phase2_backprop/perceptron.h -- the phase-1 baseline, copied forward.
 //
-// Phase 1 ends with Rosenblatt's multi-class perceptron on the digits: one weight vector
+// Phase 1 ends with the multi-class perceptron on the digits (the error-correction
+// procedure of the 1960s pattern-recognition books, e.g. Nilsson 1965, built from
+// Rosenblatt's rule): one weight vector
 // per class, predict the argmax of w_c . x + b_c, and on a mistake add x to the right
 // class and subtract it from the predicted one. The averaged perceptron (Freund and
 // Schapire 1999) predicts with the mean of the weights over all steps. Phases never

@@ -22,7 +22,7 @@ void run_bench(const std::string& data_dir, uint64_t seed, bool quick, common::J
           "max-pooling, batch 64, SGD with momentum, one epoch over the MNIST training images;\n"
           "inference 1000 images per call over the test images; (b) the char-RNN, embedding 64,\n"
           "hidden 256, 32 x 100 characters per step, Adam, clipping, 100 steps. Each figure is\n"
-          "the best of 3 runs. --epochs, --steps, --batch-size and --lr do not apply.\n");
+          "the best of 3 runs. --epochs, --steps, --batch-size and --lr are refused.\n");
   const int threads = common::num_threads();
   const common::ImageDataset ds =
       common::load_image_dataset(data_dir, "mnist", quick ? 2000 : 0, quick ? 2000 : 0);

@@ -289,6 +289,23 @@ void bench(Lesson& lesson) {
 
 // ---------------------------------------------------------------------------
 
+// A training flag the named experiment would ignore is refused (exit 2): LeNet and the
+// classical methods count epochs, the RNN experiments count steps, bench has fixed
+// configurations. (The whole lesson passes each flag to the experiments that use it.)
+void check_training_flags(const common::CommonFlags& f) {
+  const std::string& e = f.experiment;
+  const bool epochs_based = e == "lenet" || e == "classical";
+  const bool steps_based = e == "sequence" || e == "char_rnn" || e == "vanishing";
+  if (e == "bench" && (f.epochs > 0 || f.steps > 0 || f.batch_size > 0 || f.lr > 0))
+    throw common::UsageError(
+        "bench measures fixed configurations: --epochs, --steps, --batch-size and --lr are not "
+        "used");
+  if (epochs_based && f.steps > 0)
+    throw common::UsageError("--steps is not used by " + e + ": it counts epochs (--epochs)");
+  if (steps_based && f.epochs > 0)
+    throw common::UsageError("--epochs is not used by " + e + ": it counts steps (--steps)");
+}
+
 void check_options(const Options& o) {
   if (o.dataset != "mnist" && o.dataset != "fashion-mnist")
     throw common::UsageError("--dataset expects mnist or fashion-mnist, got '" + o.dataset + "'");
@@ -338,6 +355,7 @@ canonical 60,000) and the canonical 10,000 test images.
 Pictures and charts go to --out-dir; the whole lesson takes about 2 minutes on 2 cores.)");
     const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
     check_options(options);
+    check_training_flags(flags);
     Lesson lesson{
         .flags = flags,
         .options = options,

@@ -18,7 +18,8 @@ and in test_golden.cpp), in double precision, rounded to float32:
   image n, pixel p:  0.5 + 0.5 sin(0.013 p (n + 1) + 0.7 n)
   labels 3 1 4 1 5 9 2 6;   token sequence s_t = (7 t^2 + 3 t + 1) mod 10, t = 0..12
 
-Layout: the C++ code stores activations channel-major, (C, N, H, W), but its weights in
+Layout: the C++ code stores activations channel-major with the batch innermost,
+(C, H, W, N), but its weights in
 PyTorch's layout -- filters (OC, C, KH, KW), C5's as the (120, 16, 5, 5) convolution --
 so weights and gradients need no permutation.
 

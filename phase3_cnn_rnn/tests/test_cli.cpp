@@ -45,7 +45,8 @@ TEST(Cli, HelpListsExperimentsAndFlags) {
 TEST(Cli, BadInputIsOneLineAndExitCode2) {
   for (const char* args :
        {"--no-such-flag", "--epochs x", "--lr -1", "resnet", "lenet --dataset cifar10",
-        "char_rnn --corpus war_and_peace", "char_rnn --temperature 0", "lenet char_rnn"}) {
+        "char_rnn --corpus war_and_peace", "char_rnn --temperature 0", "lenet char_rnn",
+        "bench --lr 0.1", "bench --epochs 2", "lenet --steps 5", "char_rnn --epochs 2"}) {
     const auto r = run_command(kExe + " " + args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.output;
     EXPECT_EQ(count_lines(r.output), 1) << args << ": " << r.output;
