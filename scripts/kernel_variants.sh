@@ -3,10 +3,12 @@
 # register tile for, not only the one this machine's -march=native picks.
 #
 #   scripts/kernel_variants.sh            # build and run common/tests/test_gemm.cpp per variant
-#   scripts/kernel_variants.sh --bench    # and common_bench --quick per variant (a smoke test
-#                                         # of the speed; measure with the full common_bench)
+#   scripts/kernel_variants.sh --all      # ... every variant with both compilers
+#   scripts/kernel_variants.sh --bench    # --all, and common_bench --quick per variant (a smoke
+#                                         # test of the speed; measure with the full common_bench)
 #
-# Variants, each with g++ and, when installed, clang++:
+# Variants (by default sse2 with g++, avx512 skipped as native covers it on AVX-512 CPUs, the
+# others with g++ and, when installed, clang++; --all: every one with both):
 #   sse2     -march=x86-64      the x86-64 baseline (4 x 12 tile, 16 xmm registers)
 #   avx2     -march=x86-64-v3   AVX2 + FMA (4 x 24 tile, 16 ymm registers)
 #   avx512   -march=x86-64-v4   AVX-512 (8 x 48 tile, 32 zmm registers)
@@ -20,8 +22,10 @@ set -euo pipefail
 cd "$AIJ_ROOT"
 
 bench=false
+all=false
 case ${1:-} in
-  --bench) bench=true ;;
+  --all) all=true ;;
+  --bench) bench=true all=true ;;
   -h | --help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
     exit 0 ;;
@@ -33,7 +37,7 @@ out=build/kernel_variants
 mkdir -p "$out"
 gtest_src=/usr/src/googletest/googletest
 kernel_sources=(common/gemm.cpp common/thread_pool.cpp common/rng.cpp common/float_env.cpp)
-bench_sources=(common/json.cpp common/files.cpp common/progress.cpp common/console.cpp)
+bench_sources=(common/json.cpp common/files.cpp common/progress.cpp common/console.cpp common/platform.cpp)
 cpu_flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
 has_flags() { for f in "$@"; do [[ " $cpu_flags " == *" $f "* ]] || return 1; done; }
 
@@ -47,7 +51,9 @@ build_and_run() {
   mkdir -p "$dir"
   local common_flags=(-std=c++20 -O3 -Wall -Wextra -Werror -Icommon $flags)
   local objs=() src
-  for src in "${kernel_sources[@]}" "${bench_sources[@]}"; do
+  local sources=("${kernel_sources[@]}")
+  $bench && sources+=("${bench_sources[@]}")
+  for src in "${sources[@]}"; do
     # The same per-file options as common/CMakeLists.txt gives gemm.cpp.
     local extra=(-ffp-contract=off)
     if [[ $src == common/gemm.cpp ]]; then
@@ -86,15 +92,20 @@ build_and_run() {
   results+=("$(printf '%-22s %s' "$name" "$status")")
 }
 
-variant() {  # NAME "MARCH FLAGS" CPU_FLAGS...
-  local name=$1 flags=$2
-  shift 2
+variant() {  # NAME "MARCH FLAGS" COMPILERS CPU_FLAGS...
+  local name=$1 flags=$2 compilers=$3
+  shift 3
+  $all && compilers="g++ clang++"
+  if [[ -z $compilers ]]; then
+    results+=("$(printf '%-22s %s' "$name" "skipped (run with --all)")")
+    return
+  fi
   if ! has_flags "$@"; then
     results+=("$(printf '%-22s %s' "$name" "skipped: this CPU lacks $*")")
     return
   fi
   local cxx
-  for cxx in g++ clang++; do
+  for cxx in $compilers; do
     if ! command -v "$cxx" >/dev/null; then
       results+=("$(printf '%-22s %s' "$name-$cxx" "skipped: $cxx not installed")")
       continue
@@ -116,10 +127,10 @@ if [[ $(uname -m) == x86_64 ]] && ! command -v qemu-aarch64 >/dev/null && [[ $(i
 fi
 
 if [[ $(uname -m) == x86_64 ]]; then
-  variant sse2 "-march=x86-64" sse2
-  variant avx2 "-march=x86-64-v3" avx2 fma
-  variant avx512 "-march=x86-64-v4" avx512f avx512bw avx512dq avx512vl avx512cd
-  variant native "-march=native" sse2
+  variant sse2 "-march=x86-64" "g++" sse2
+  variant avx2 "-march=x86-64-v3" "g++ clang++" avx2 fma
+  variant avx512 "-march=x86-64-v4" "" avx512f avx512bw avx512dq avx512vl avx512cd
+  variant native "-march=native" "g++ clang++" sse2
   if command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null; then
     say "== aarch64 (NEON) cross-compiled, run under qemu-aarch64"
     build_and_run aarch64-g++ aarch64-linux-gnu-g++ "-march=armv8-a" yes \
@@ -128,7 +139,7 @@ if [[ $(uname -m) == x86_64 ]]; then
     results+=("aarch64                skipped: needs g++-aarch64-linux-gnu and qemu-user")
   fi
 else
-  variant native "-march=native"
+  variant native "-march=native" "g++ clang++"
 fi
 
 say "== kernel variants"
