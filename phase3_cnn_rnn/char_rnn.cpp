@@ -149,6 +149,124 @@ double known_word_fraction(const std::string& sample, const std::set<std::string
   return static_cast<double>(hits) / static_cast<double>(words.size());
 }
 
+// ---------------------------------------------------------------------------
+// The training state as a checkpoint, so that a long run can stop and resume exactly.
+
+namespace {
+
+struct TrainingProgress {  // what the loop carries from one step to the next besides the model
+  int64_t next_step = 0;
+  double window_loss = 0.0, train_seconds = 0.0;
+  int64_t window_steps = 0;
+};
+
+// The settings a resumed run must share with the run that saved the file.
+common::CheckpointMeta fingerprint(const CharRnnTrainConfig& train, const RnnConfig& c) {
+  common::CheckpointMeta meta;
+  meta.set_ints("char_rnn_run", {static_cast<int64_t>(train.seed), train.steps, train.seq_len,
+                                 train.batch, c.vocab, c.input, c.hidden});
+  return meta;
+}
+
+std::string reals_to_text(const std::vector<double>& values) {
+  std::string text;
+  char buffer[32];
+  for (double v : values) {
+    std::snprintf(buffer, sizeof buffer, "%.17g ", v);  // 17 digits: the exact double
+    text += buffer;
+  }
+  return text;
+}
+
+std::vector<double> text_to_reals(const std::string& text) {
+  std::vector<double> values;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t used = 0;
+    values.push_back(std::stod(text.substr(pos), &used));
+    pos += used;
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+  }
+  return values;
+}
+
+void save_training(const std::string& path, CharRnn& model, const RnnState& st,
+                   const TrainingProgress& progress, const CharRnnTrainResult& result,
+                   const CharRnnTrainConfig& train) {
+  const int64_t BH = static_cast<int64_t>(st.h.size()) / (st.T + 1);
+  std::vector<common::Tensor> storage;
+  std::vector<std::string> names;
+  for (auto& v : model.params.views()) {
+    storage.emplace_back(v.shape);
+    std::copy(v.data, v.data + storage.back().size(), storage.back().data());
+    names.push_back(v.name);
+  }
+  const auto add = [&](const std::string& name, const float* data, int64_t n) {
+    storage.emplace_back(std::vector<int64_t>{n});
+    std::copy(data, data + n, storage.back().data());
+    names.push_back(name);
+  };
+  add("adam.m", model.adam.m.data(), static_cast<int64_t>(model.adam.m.size()));
+  add("adam.v", model.adam.v.data(), static_cast<int64_t>(model.adam.v.size()));
+  add("carried_state", st.h.data() + st.T * BH, BH);  // h_T: h_0 of the next chunk
+  std::vector<std::pair<std::string, const common::Tensor*>> named;
+  for (size_t i = 0; i < storage.size(); ++i) named.emplace_back(names[i], &storage[i]);
+  common::CheckpointMeta meta = fingerprint(train, model.config);
+  meta.set_int("next_step", progress.next_step);
+  meta.set_int("adam_t", model.adam.t);
+  meta.set_real("window_loss", progress.window_loss);
+  meta.set_int("window_steps", progress.window_steps);
+  meta.set_real("train_seconds", progress.train_seconds);
+  meta.set_text("eval_steps", reals_to_text(result.eval_steps));
+  meta.set_text("val_history", reals_to_text(result.val_history));
+  meta.set_text("train_history", reals_to_text(result.train_history));
+  common::save_checkpoint(path, named, meta);
+}
+
+TrainingProgress load_training(const std::string& path, CharRnn& model, RnnState& st,
+                               CharRnnTrainResult& result, const CharRnnTrainConfig& train) {
+  const int64_t BH = static_cast<int64_t>(st.h.size()) / (st.T + 1);
+  std::vector<common::Tensor> storage;
+  std::vector<std::pair<std::string, common::Tensor*>> named;
+  auto views = model.params.views();
+  for (auto& v : views) storage.emplace_back(v.shape);
+  storage.emplace_back(std::vector<int64_t>{static_cast<int64_t>(model.adam.m.size())});
+  storage.emplace_back(std::vector<int64_t>{static_cast<int64_t>(model.adam.v.size())});
+  storage.emplace_back(std::vector<int64_t>{BH});
+  for (size_t i = 0; i < views.size(); ++i) named.emplace_back(views[i].name, &storage[i]);
+  named.emplace_back("adam.m", &storage[views.size()]);
+  named.emplace_back("adam.v", &storage[views.size() + 1]);
+  named.emplace_back("carried_state", &storage[views.size() + 2]);
+  const common::CheckpointMeta meta = common::load_checkpoint(path, named);
+  if (meta.get_ints("char_rnn_run") != fingerprint(train, model.config).get_ints("char_rnn_run"))
+    throw common::Error(path +
+                        ": saved by a char_rnn run with other settings (seed, steps, "
+                        "sequence length, batch or model size); delete it or give the same flags");
+  for (size_t i = 0; i < views.size(); ++i)
+    std::copy(storage[i].begin(), storage[i].end(), views[i].data);
+  const common::Tensor& m = storage[views.size()];
+  const common::Tensor& v = storage[views.size() + 1];
+  const common::Tensor& carried = storage[views.size() + 2];
+  std::copy(m.begin(), m.end(), model.adam.m.begin());
+  std::copy(v.begin(), v.end(), model.adam.v.begin());
+  std::copy(carried.begin(), carried.end(), st.h.begin() + st.T * BH);  // carry_state() reads it
+  model.adam.t = meta.get_int("adam_t");
+  result.eval_steps = text_to_reals(meta.get_text("eval_steps"));
+  result.val_history = text_to_reals(meta.get_text("val_history"));
+  result.train_history = text_to_reals(meta.get_text("train_history"));
+  if (!result.val_history.empty()) {
+    result.val_loss = result.val_history.back();
+    result.train_loss = result.train_history.back();
+  }
+  TrainingProgress progress;
+  progress.next_step = meta.get_int("next_step");
+  progress.window_loss = meta.get_real("window_loss");
+  progress.window_steps = meta.get_int("window_steps");
+  progress.train_seconds = meta.get_real("train_seconds");
+  return progress;
+}
+
+}  // namespace
+
 CharRnnTrainResult train_char_rnn(CharRnn& model, const CharCorpus& corpus,
                                   const CharRnnTrainConfig& train) {
   const RnnConfig& c = model.config;
@@ -164,12 +282,21 @@ CharRnnTrainResult train_char_rnn(CharRnn& model, const CharCorpus& corpus,
   std::vector<int> inputs(static_cast<size_t>(T * B)), targets(inputs.size());  // (T, B)
 
   CharRnnTrainResult result;
+  TrainingProgress progress;
+  if (train.resume && !train.checkpoint.empty() && common::file_exists(train.checkpoint)) {
+    progress = load_training(train.checkpoint, model, st, result, train);
+    if (train.verbose)
+      std::printf("  resuming from %s at step %lld\n", train.checkpoint.c_str(),
+                  static_cast<long long>(progress.next_step));
+  }
+  double& train_seconds = progress.train_seconds;
+  double& window_loss = progress.window_loss;
+  int64_t& window_steps = progress.window_steps;
+  const int64_t first_step = progress.next_step;
   std::optional<common::ProgressBar> bar;
   if (train.verbose) bar.emplace("char_rnn", train.steps, "step");
-  double train_seconds = 0.0, window_loss = 0.0;
-  int64_t window_steps = 0;
   common::Timer step_clock;
-  for (int64_t step = 0; step < train.steps; ++step) {
+  for (int64_t step = first_step; step < train.steps; ++step) {
     step_clock.reset();
     const int64_t chunk = step % streams.chunks();
     if (chunk == 0)
@@ -211,11 +338,16 @@ CharRnnTrainResult train_char_rnn(CharRnn& model, const CharCorpus& corpus,
       window_loss = 0.0;
       window_steps = 0;
     }
+    progress.next_step = step + 1;
+    const bool stop = train.stop_after > 0 && step + 1 == train.stop_after;
+    if (!train.checkpoint.empty() && ((step + 1) % train.checkpoint_every == 0 || last || stop))
+      save_training(train.checkpoint, model, st, progress, result, train);
+    if (stop) break;
   }
   if (bar) bar->finish();
   result.train_seconds = train_seconds;
   result.tokens_per_second =
-      train_seconds > 0 ? static_cast<double>(train.steps * T * B) / train_seconds : 0.0;
+      train_seconds > 0 ? static_cast<double>(progress.next_step * T * B) / train_seconds : 0.0;
   return result;
 }
 

@@ -37,6 +37,14 @@ struct CharRnnTrainConfig {
   std::string prompt = "ROMEO:";
   uint64_t seed = 1;
   bool verbose = true;
+  // Resumable training: with a checkpoint path, the whole training state (parameters, Adam's
+  // moments and step, the hidden state carried to the next chunk, the step reached, the loss
+  // curves) is saved there every checkpoint_every steps and at the end; with resume, a run
+  // starts from that file when it exists and ends with the same bits as an uninterrupted run.
+  std::string checkpoint;  // "" = none
+  int64_t checkpoint_every = 500;
+  bool resume = false;
+  int64_t stop_after = 0;  // > 0: stop after this step (as if interrupted; resume continues)
 };
 
 struct CharRnnTrainResult {

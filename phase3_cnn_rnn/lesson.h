@@ -21,6 +21,7 @@ struct Options {
   std::string prompt;                  // char_rnn: empty = the corpus's own ("ROMEO:")
   double temperature = 0.8;            // char_rnn: sampling temperature
   int64_t sample_chars = 500;          // char_rnn: length of the final sample
+  bool resume = false;                 // char_rnn: continue from its training checkpoint
 };
 
 // What every experiment gets: the flags, the metrics file being filled in, and results

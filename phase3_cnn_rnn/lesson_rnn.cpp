@@ -78,6 +78,9 @@ phase3::CharRnnTrainConfig char_train_config(const Lesson& lesson) {
       lesson.options.prompt.empty() ? default_prompt(lesson.options.corpus) : lesson.options.prompt;
   train.temperature = static_cast<float>(lesson.options.temperature);
   train.seed = lesson.flags.seed;
+  // The whole training state, every 500 steps: --resume continues an interrupted run.
+  train.checkpoint = out_path(lesson, "char_rnn_training.ckpt");
+  train.resume = lesson.options.resume;
   return train;
 }
 

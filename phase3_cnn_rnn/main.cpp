@@ -348,6 +348,9 @@ sine wave, a character-level language model, and its vanishing gradient measured
                     "said (kjv)");
     parser.add_flag("temperature", &options.temperature, "char_rnn: sampling temperature");
     parser.add_flag("sample-chars", &options.sample_chars, "char_rnn: length of the final sample");
+    parser.add_flag("resume", &options.resume,
+                    "char_rnn: continue from OUT_DIR/char_rnn_training.ckpt (saved every 500 "
+                    "steps) with the same flags; the result is the same as an uninterrupted run");
     parser.set_epilog(
         R"(Data (fetched by scripts/get_data.sh NAME into data/NAME): mnist, fashion-mnist,
 shakespeare, kjv. The MNIST here is 10,000 training images (the first of the
@@ -356,6 +359,10 @@ Pictures and charts go to --out-dir; the whole lesson takes about 2 minutes on 2
     const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
     check_options(options);
     check_training_flags(flags);
+    if (options.resume && flags.experiment != "char_rnn")
+      throw common::UsageError(
+          "--resume is for char_rnn (the one long training run): run "
+          "`phase3_cnn_rnn char_rnn --resume`");
     Lesson lesson{
         .flags = flags,
         .options = options,

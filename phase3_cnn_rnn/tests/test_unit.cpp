@@ -19,6 +19,7 @@
 #include "pool.h"
 #include "rng.h"
 #include "rnn.h"
+#include "test_support.h"
 #include "thread_pool.h"
 #include "vanishing.h"
 
@@ -534,3 +535,78 @@ TEST(Pictures, NumberFontRefusesLetters) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// Resumable char-RNN training: stopping after step 30 and resuming from the checkpoint ends
+// with exactly the parameters, Adam state and losses of an uninterrupted 60-step run.
+
+namespace {
+
+phase3::CharCorpus tiny_corpus() {
+  phase3::CharCorpus corpus;
+  corpus.name = "tiny";
+  for (int i = 0; i < 300; ++i) corpus.text += "the cat sat on the mat. a dog ran. ";
+  corpus.vocab = common::build_char_vocab(corpus.text);
+  const std::vector<int> ids = corpus.vocab.encode(corpus.text);
+  const size_t cut = ids.size() * 9 / 10;
+  corpus.train.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(cut));
+  corpus.val.assign(ids.begin() + static_cast<std::ptrdiff_t>(cut), ids.end());
+  return corpus;
+}
+
+phase3::CharRnnTrainConfig tiny_training(const std::string& checkpoint) {
+  phase3::CharRnnTrainConfig train;
+  train.seq_len = 12;
+  train.batch = 4;
+  train.steps = 60;
+  train.eval_every = 20;
+  train.checkpoint = checkpoint;
+  train.checkpoint_every = 7;  // not a divisor of the stop: the last save is the stop's own
+  train.verbose = false;
+  return train;
+}
+
+}  // namespace
+
+TEST(CharRnnResume, StoppedAndResumedEqualsUninterrupted) {
+  common::testing::TempDir dir;
+  const phase3::CharCorpus corpus = tiny_corpus();
+  const phase3::RnnConfig config{
+      .vocab = corpus.vocab.size(), .input = 8, .hidden = 16, .output = corpus.vocab.size()};
+  phase3::CharRnn whole(config);
+  const phase3::CharRnnTrainResult a =
+      phase3::train_char_rnn(whole, corpus, tiny_training(dir.file("whole.ckpt")));
+
+  phase3::CharRnnTrainConfig first = tiny_training(dir.file("split.ckpt"));
+  first.stop_after = 30;
+  phase3::CharRnn part(config);
+  phase3::train_char_rnn(part, corpus, first);
+  phase3::CharRnnTrainConfig second = tiny_training(dir.file("split.ckpt"));
+  second.resume = true;
+  phase3::CharRnn resumed(config);  // a fresh process would start from a fresh model
+  const phase3::CharRnnTrainResult b = phase3::train_char_rnn(resumed, corpus, second);
+
+  EXPECT_EQ(a.val_loss, b.val_loss);
+  EXPECT_EQ(a.val_history, b.val_history);
+  EXPECT_EQ(a.train_history, b.train_history);
+  EXPECT_EQ(whole.params.data, resumed.params.data);
+  EXPECT_EQ(whole.adam.m, resumed.adam.m);
+  EXPECT_EQ(whole.adam.t, resumed.adam.t);
+  EXPECT_GT(a.val_history.front(), a.val_history.back());  // it learned something
+}
+
+TEST(CharRnnResume, ACheckpointOfOtherSettingsIsRefused) {
+  common::testing::TempDir dir;
+  const phase3::CharCorpus corpus = tiny_corpus();
+  const phase3::RnnConfig config{
+      .vocab = corpus.vocab.size(), .input = 8, .hidden = 16, .output = corpus.vocab.size()};
+  phase3::CharRnnTrainConfig train = tiny_training(dir.file("run.ckpt"));
+  train.stop_after = 10;
+  phase3::CharRnn model(config);
+  phase3::train_char_rnn(model, corpus, train);
+  train.stop_after = 0;
+  train.resume = true;
+  train.seed = 2;  // another run
+  phase3::CharRnn other(config);
+  EXPECT_THROW(phase3::train_char_rnn(other, corpus, train), common::Error);
+}
