@@ -49,9 +49,11 @@ namespace {
 //
 // kLanes floats fit in one vector register. MR x NR accumulators take MR * NR / kLanes
 // registers; one row of the B micro-panel takes NR / kLanes more, and the broadcast value
-// of A one more. The tiles below were measured fastest on the machines named in
-// docs/PERFORMANCE.md among the tiles that fit (12 x 32, 14 x 32, 6 x 64, 8 x 48 for
-// 512-bit; 6 x 16, 4 x 24, 3 x 32 for 256-bit; 6 x 8, 4 x 12, 3 x 16 for 128-bit).
+// of A one more. The x86 tiles below were the fastest that fit, measured on the Intel Xeon of
+// docs/PERFORMANCE.md with GCC 12 and Clang 14 among 12 x 32, 14 x 32, 6 x 64 and 8 x 48 for
+// 512-bit (within 10% of each other), 6 x 16, 4 x 24 and 3 x 32 for 256-bit, and 6 x 8, 4 x 12
+// and 3 x 16 for 128-bit (3 x 16 was 5% faster but needs 17 registers). The NEON tile follows
+// the same rule; its speed could not be measured (it is tested under emulation).
 
 #if defined(__AVX512F__)
 // 512-bit vectors, 32 registers: 24 accumulators + 3 for B + 1 broadcast = 28.
