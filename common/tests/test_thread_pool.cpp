@@ -33,6 +33,26 @@ std::vector<std::pair<int64_t, int64_t>> chunks_of(int64_t begin, int64_t end, i
   return chunks;
 }
 
+// How many threads ran a job of two tasks. Each task waits (up to 5 s) until the other one has
+// started: this can only end early if two threads run them at the same time.
+size_t threads_running_two_tasks() {
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  std::atomic<int> started{0};
+  common::parallel_tasks(2, [&](int) {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      ids.insert(std::this_thread::get_id());
+    }
+    started++;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+  });
+  return ids.size();
+}
+
 }  // namespace
 
 TEST(ThreadPool, EveryIndexVisitedExactlyOnce) {
@@ -73,23 +93,7 @@ TEST(ThreadPool, OneThreadRunsInlineOnTheCaller) {
 TEST(ThreadPool, TwoThreadsReallyUseTwoThreads) {
   RestoreThreads restore;
   common::set_num_threads(2);
-  // Each task waits (up to 5 s) until the other one has started: this can only end
-  // early if two threads run them at the same time.
-  std::mutex m;
-  std::set<std::thread::id> ids;
-  std::atomic<int> started{0};
-  common::parallel_tasks(2, [&](int) {
-    {
-      std::lock_guard<std::mutex> lock(m);
-      ids.insert(std::this_thread::get_id());
-    }
-    started++;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
-  });
-  EXPECT_EQ(ids.size(), 2u);
+  EXPECT_EQ(threads_running_two_tasks(), 2u);
 }
 
 TEST(ThreadPool, ABusyCallerDoesNotWaitForASleepingWorker) {
@@ -199,21 +203,8 @@ void expect_pool_works_normally() {
     common::parallel_tasks(50, [&](int t) { runs[static_cast<size_t>(t)]++; });
     ASSERT_EQ(std::count(runs.begin(), runs.end(), 1), 50) << "job " << job;
   }
-  std::atomic<int> started{0};
-  std::mutex m;
-  std::set<std::thread::id> ids;
-  common::parallel_tasks(2, [&](int) {
-    {
-      std::lock_guard<std::mutex> lock(m);
-      ids.insert(std::this_thread::get_id());
-    }
-    started++;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (started.load() < 2 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
-  });
-  EXPECT_EQ(ids.size(), 2u) << "the caller still thinks it is inside a job (runs inline)";
+  EXPECT_EQ(threads_running_two_tasks(), 2u)
+      << "the caller still thinks it is inside a job (runs inline)";
 }
 
 }  // namespace
