@@ -11,7 +11,7 @@
 // h = 1e-3 leaves ~1e-4 of rounding noise. In double (16 digits), h = 1e-5 gives errors
 // near 1e-10, so a correct backward pass agrees to 1e-7 or better, while a bug shows up
 // as an error of order 1. That is why the layers are templates and the check runs in
-// double (layers.h).
+// double (mlp.h).
 //
 // Per entry we report the relative error
 //   rel = |a - n| / max(|a|, |n|, 1e-4)

@@ -10,6 +10,19 @@
 // What it leaves out: convolutions and recurrence (phase 3), adaptive optimisers,
 // regularisation, normalisation (later phases).
 //
+// The files, one per idea, read in this order:
+//   mlp.h              the model: matrix products, the linear layer, sigmoid/tanh/ReLU,
+//                      softmax cross-entropy and MSE (each forward beside its backward), the
+//                      initialisations, the network's forward and backward passes, SGD
+//   gradcheck.h/.cpp   every gradient against central differences, in double precision
+//   train.h/.cpp       the training loops: full batch (the 1986 tasks), mini-batches
+//   datasets.h/.cpp    XOR, the encoder, symmetry, two moons, two spirals
+//   perceptron.h/.cpp  phase 1's perceptron, copied forward for the digits comparison
+//   pictures.h/.cpp    decision boundaries, hidden units
+//   lesson.h, lesson_1986.cpp, lesson_data.cpp   the experiments (this file runs them)
+// From an experiment, every layer's forward and backward is two steps away: train.cpp or
+// gradcheck.cpp, then mlp.h.
+//
 //   build:  cmake --preset release && cmake --build build/release --target phase2_backprop
 //   run:    build/release/phase2_backprop/phase2_backprop            # the whole lesson
 //           build/release/phase2_backprop/phase2_backprop xor_seeds  # one experiment
@@ -20,7 +33,7 @@
 #include <vector>
 
 #include "common.h"
-#include "experiments.h"
+#include "lesson.h"
 
 namespace {
 

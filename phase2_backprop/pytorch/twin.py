@@ -61,7 +61,7 @@ def two_spirals(per_class, noise, rng):
 
 
 # ---------------------------------------------------------------------------
-# Model: Linear layers with He-normal weights drawn like init.cpp (row-major, W then b)
+# Model: Linear layers with He-normal weights drawn like mlp.h (section 5) (row-major, W then b)
 
 def make_mlp(sizes, rng):
     layers = []

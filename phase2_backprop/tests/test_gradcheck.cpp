@@ -7,9 +7,9 @@
 #include <cmath>
 #include <vector>
 
-#include "experiments.h"
+#include "lesson.h"
 #include "gradcheck.h"
-#include "layers.h"
+#include "mlp.h"
 #include "mlp.h"
 #include "rng.h"
 

@@ -6,7 +6,7 @@
 #include <limits>
 #include <vector>
 
-#include "layers.h"
+#include "mlp.h"
 #include "rng.h"
 
 namespace phase2 {

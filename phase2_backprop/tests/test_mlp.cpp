@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "error.h"
-#include "experiments.h"
+#include "lesson.h"
 #include "mlp.h"
 #include "perceptron.h"
 #include "thread_pool.h"

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "experiments.h"
+#include "lesson.h"
 #include "files.h"
 #include "test_support.h"
 

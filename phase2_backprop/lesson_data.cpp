@@ -1,5 +1,5 @@
-// phase2_backprop/experiments_data.cpp -- see experiments.h. The experiments on data
-// beyond the 1986 paper, in teaching order: moons, spirals, digits, then bench.
+// phase2_backprop/lesson_data.cpp -- part of the lesson driver (see lesson.h): the
+// experiments on data beyond the 1986 paper, in teaching order: moons, spirals, digits, then bench.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,7 +8,7 @@
 #include "data.h"
 #include "datasets.h"
 #include "error.h"
-#include "experiments.h"
+#include "lesson.h"
 #include "files.h"
 #include "image.h"
 #include "perceptron.h"

@@ -1,4 +1,7 @@
-// phase2_backprop/experiments.h -- the lesson's experiments, in teaching order.
+// phase2_backprop/lesson.h -- the lesson's experiments, in teaching order: with main.cpp,
+// lesson_1986.cpp and lesson_data.cpp are the lesson driver. From an experiment a learner
+// reaches every layer in two steps: train.cpp (the training loops) or gradcheck.cpp, then
+// mlp.h (the model: every layer's forward and backward, the network, SGD).
 //
 // Each experiment is a function that trains, prints its tables to stdout, writes its
 // pictures to options.out_dir and returns its numbers (main.cpp turns them into the

@@ -1,6 +1,6 @@
-// phase2_backprop/experiments_1986.cpp -- see experiments.h. The experiments of the 1986
-// paper and its checks, in teaching order: gradcheck, xor, xor_seeds, encoder, symmetry.
-// (moons, spirals, digits and bench: experiments_data.cpp.)
+// phase2_backprop/lesson_1986.cpp -- part of the lesson driver (see lesson.h): the
+// experiments of the 1986 paper and its checks, in teaching order: gradcheck, xor, xor_seeds, encoder, symmetry.
+// (moons, spirals, digits and bench: lesson_data.cpp.)
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,7 +9,7 @@
 #include "data.h"
 #include "datasets.h"
 #include "error.h"
-#include "experiments.h"
+#include "lesson.h"
 #include "files.h"
 #include "image.h"
 #include "perceptron.h"
@@ -337,7 +337,7 @@ namespace {
 
 // The paper's settings: epsilon = 0.1, alpha = 0.9, initial weights uniform in
 // [-0.3, 0.3], one update per sweep through the 64 patterns. Its error is SUMMED over the
-// patterns, ours is the mean (layers.h), so the same step needs a learning rate 64 times
+// patterns, ours is the mean (mlp.h, section 4), so the same step needs a learning rate 64 times
 // larger: 0.1 x 64 = 6.4.
 constexpr double kSymmetryLr = 0.1 * 64;
 constexpr double kSymmetryMomentum = 0.9;
