@@ -14,6 +14,12 @@
 //   char_rnn.h/.cpp   task 2, a character-level language model (truncated BPTT, sampling)
 //   vanishing.h/.cpp  the vanishing gradient, measured
 //   bench.h/.cpp      the `bench` experiment (throughput at the PyTorch twin's configurations)
+// From an experiment, every layer's forward and backward is at most two files away:
+//   lenet        main.cpp -> lenet.cpp -> conv.h, pool.h, layers.h
+//   classical    main.cpp -> classical.cpp -> layers.h
+//   sequence     lesson_rnn.cpp -> rnn.cpp -> rnn.h (the cell), layers.h
+//   char_rnn     lesson_rnn.cpp -> char_rnn.cpp -> rnn.h (embedding, cell), adam.h, layers.h
+//   vanishing    lesson_rnn.cpp -> vanishing.cpp -> rnn.h
 // What it leaves out: C3's sparse connection table, trainable subsampling and the RBF output
 // of the 1998 paper (see lenet.h), data augmentation (the paper's distortions), LSTM gates
 // (phase 4).
