@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/get_data.sh -- fetch the datasets the phases train on into data/NAME/.
 #
-#   scripts/get_data.sh                 # all of them: mnist fashion-mnist shakespeare kjv
+#   scripts/get_data.sh                 # all of them: mnist fashion-mnist shakespeare kjv bible-en-es
 #   scripts/get_data.sh mnist kjv       # just these
 #   scripts/get_data.sh --force mnist   # fetch again even if data/mnist/ is complete
 #
@@ -20,20 +20,24 @@
 #                  3. the canonical URL (Zalando's S3 bucket)
 #   shakespeare    1. $DATA_MIRROR/tinyshakespeare/input.txt  2. the canonical URL (karpathy/char-rnn)
 #   kjv            Debian packages bible-kjv + bible-kjv-text: the `bible` program prints the text
+#   bible-en-es    Debian packages diatheke + sword-text-web + sword-text-sparv: the World English
+#                  Bible and the Reina-Valera 1909, aligned verse by verse (scripts/bible_pairs.py)
 #
 # Layout: data/{mnist,fashion-mnist}/{train,t10k}-{images-idx3,labels-idx1}-ubyte (uncompressed
-# IDX), data/shakespeare/input.txt, data/kjv/kjv.txt (one verse per line, no references).
+# IDX), data/shakespeare/input.txt, data/kjv/kjv.txt (one verse per line, no references),
+# data/bible-en-es/pairs.tsv (reference<TAB>english<TAB>spanish, one verse per line).
 #
 # Environment: DATA_DIR (default: data/ at the repository root), DATA_MIRROR (a local folder
 # laid out like the project's shared data folder; optional).
 #
 # A dataset is assembled in a temporary folder inside DATA_DIR and renamed into place only when
 # it is complete, so an interrupted run never leaves half a dataset behind. Needs bash, gzip,
-# coreutils, and depending on the source curl or wget, npm + node, or apt-get. Not Python.
+# coreutils, and depending on the source curl or wget, npm + node, or apt-get; Python 3 for
+# bible-en-es alone (installed as root when missing).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-ALL_DATASETS="mnist fashion-mnist shakespeare kjv"
+ALL_DATASETS="mnist fashion-mnist shakespeare kjv bible-en-es"
 
 usage() {
   cat <<EOF
@@ -53,6 +57,8 @@ Sources, in the order they are tried:
                  (installed automatically when run as root); the canonical URL
   shakespeare    \$DATA_MIRROR/tinyshakespeare/input.txt; the canonical URL
   kjv            Debian packages bible-kjv + bible-kjv-text (installed automatically as root)
+  bible-en-es    Debian packages diatheke, sword-text-web, sword-text-sparv (installed
+                 automatically as root), aligned by scripts/bible_pairs.py
 
 data/NAME/SOURCE says which source and variant was used. An existing complete dataset is
 left alone. Exit status: 0 when every named dataset is present, 1 otherwise.
@@ -75,6 +81,8 @@ pinned_sha256() {  # DATASET FILE -> sha256, or nothing when we have no pin for 
     fashion-mnist/t10k-labels-idx1-ubyte) echo 0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34 ;;
     shakespeare/input.txt) echo 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed ;;
     kjv-4.38/kjv.txt) echo b55e956fcf5f187160b3d0dfa93bbac269d127902ad9fb6c8f05a5dab019f6d5 ;;
+    # sword-text-web 426.0-1 + sword-text-sparv 2.60-1, read by diatheke 1.9.0
+    bible-en-es-426.0-1+2.60-1/pairs.tsv) echo 025d66d68eca7a42c8fea2a61c838507c986618d874206dfe3375581575cef37 ;;
   esac
 }
 # MD5 of the original MNIST .gz files, as published with the dataset. The one way to check the
@@ -90,6 +98,7 @@ files_of() {  # DATASET -> the files a complete data/DATASET/ holds
     mnist | fashion-mnist) echo "$IDX_FILES" ;;
     shakespeare) echo "input.txt" ;;
     kjv) echo "kjv.txt" ;;
+    bible-en-es) echo "pairs.tsv" ;;
   esac
 }
 
@@ -412,6 +421,40 @@ kjv_from_debian() {
     "31,102 lines, $pin"
 }
 
+# --- bible-en-es -----------------------------------------------------------------------------
+# diatheke (the SWORD command line) prints each module's verses in OSIS markup;
+# scripts/bible_pairs.py strips the markup, undoes the Reina-Valera's chapter-initial capitals,
+# and joins the two on the verse reference, leaving out the 32 chapters (and their neighbours)
+# that the two number differently. 30,191 pairs; of them 27,532 have at most 40 words on both
+# sides (phase 6's length filter).
+BIBLE_EN_ES_PACKAGES="diatheke sword-text-web sword-text-sparv"
+bible_en_es_from_debian() {
+  local stage=$1 lines version pin p missing=()
+  for p in $BIBLE_EN_ES_PACKAGES; do
+    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  have python3 || missing+=(python3)
+  if ((${#missing[@]})); then
+    can_apt_install ||
+      fail "missing ${missing[*]}; install with: sudo apt-get install ${missing[*]}" || return 1
+    apt_install "${missing[@]}" || fail "apt-get install ${missing[*]} failed" || return 1
+  fi
+  python3 "$AIJ_ROOT/scripts/bible_pairs.py" pairs engWEB2015eb spaRV1909eb \
+    >"$stage/pairs.tsv" 2>"$WORK/bible-err.txt" ||
+    fail "bible_pairs.py failed: $(tail -n 1 "$WORK/bible-err.txt")" || return 1
+  lines=$(wc -l <"$stage/pairs.tsv" | tr -d ' ')
+  ((lines > 29000)) || fail "pairs.tsv has $lines verse pairs, expected about 30,191" || return 1
+  version="$(dpkg-query -W -f '${Version}' sword-text-web)+$(dpkg-query -W -f '${Version}' sword-text-sparv)"
+  pin="no pinned checksum for these package versions"
+  if [[ -n $(pinned_sha256 "bible-en-es-$version" pairs.tsv) ]]; then
+    check_sha "$stage/pairs.tsv" "bible-en-es-$version" || return 1
+    pin="checked by pinned SHA-256"
+  fi
+  write_source "$stage" "Debian sword-text-web + sword-text-sparv $version (World English Bible / Reina-Valera 1909, $lines verse pairs)" \
+    "made with: scripts/bible_pairs.py pairs engWEB2015eb spaRV1909eb (diatheke, OSIS markup removed, aligned by reference)" \
+    "$lines lines, $pin"
+}
+
 # --- driver ----------------------------------------------------------------------------------
 sources_of() {
   case $1 in
@@ -419,6 +462,7 @@ sources_of() {
     fashion-mnist) echo "fashion_from_mirror fashion_from_debian fashion_from_url" ;;
     shakespeare) echo "shakespeare_from_mirror shakespeare_from_url" ;;
     kjv) echo "kjv_from_debian" ;;
+    bible-en-es) echo "bible_en_es_from_debian" ;;
   esac
 }
 
@@ -434,6 +478,7 @@ describe() {
     shakespeare_from_mirror) echo "\$DATA_MIRROR/tinyshakespeare/input.txt" ;;
     shakespeare_from_url) echo "canonical URL (raw.githubusercontent.com/karpathy/char-rnn)" ;;
     kjv_from_debian) echo "Debian packages bible-kjv + bible-kjv-text" ;;
+    bible_en_es_from_debian) echo "Debian packages $BIBLE_EN_ES_PACKAGES" ;;
   esac
 }
 
@@ -443,6 +488,7 @@ advice() {
     fashion-mnist) echo "run as root on Debian (or: sudo apt-get install dataset-fashion-mnist), or connect to the internet" ;;
     shakespeare) echo "connect to the internet, or set DATA_MIRROR to a folder holding tinyshakespeare/input.txt" ;;
     kjv) echo "sudo apt-get install bible-kjv (Debian/Ubuntu), then run this script again" ;;
+    bible-en-es) echo "sudo apt-get install $BIBLE_EN_ES_PACKAGES python3 (Debian/Ubuntu), then run this script again" ;;
   esac
 }
 

@@ -21,7 +21,7 @@ phase_data() {  # PHASE -> the datasets scripts/get_data.sh must fetch for it
     phase3_cnn_rnn) echo "mnist fashion-mnist shakespeare" ;;
     phase4_lstm_gan) echo "mnist shakespeare" ;;
     phase5_resnet) echo "mnist fashion-mnist" ;;
-    phase6_transformer) echo "" ;;  # bible-en-es: added to get_data.sh with phase 6
+    phase6_transformer) echo "bible-en-es shakespeare" ;;
     phase7_llm) echo "shakespeare kjv" ;;
     *) echo "" ;;
   esac
