@@ -22,10 +22,12 @@
 #   kjv            Debian packages bible-kjv + bible-kjv-text: the `bible` program prints the text
 #   bible-en-es    Debian packages diatheke + sword-text-web + sword-text-sparv: the World English
 #                  Bible and the Reina-Valera 1909, aligned verse by verse (scripts/bible_pairs.py)
+#   bible-kjv-web  the same with sword-text-kjv + sword-text-web: King James Version / WEB
 #
 # Layout: data/{mnist,fashion-mnist}/{train,t10k}-{images-idx3,labels-idx1}-ubyte (uncompressed
 # IDX), data/shakespeare/input.txt, data/kjv/kjv.txt (one verse per line, no references),
-# data/bible-en-es/pairs.tsv (reference<TAB>english<TAB>spanish, one verse per line).
+# data/bible-en-es/pairs.tsv (reference<TAB>english<TAB>spanish, one verse per line),
+# data/bible-kjv-web/pairs.tsv (reference<TAB>kjv<TAB>web).
 #
 # Environment: DATA_DIR (default: data/ at the repository root), DATA_MIRROR (a local folder
 # laid out like the project's shared data folder; optional).
@@ -37,7 +39,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-ALL_DATASETS="mnist fashion-mnist shakespeare kjv bible-en-es"
+ALL_DATASETS="mnist fashion-mnist shakespeare kjv bible-en-es bible-kjv-web"
 
 usage() {
   cat <<EOF
@@ -59,6 +61,7 @@ Sources, in the order they are tried:
   kjv            Debian packages bible-kjv + bible-kjv-text (installed automatically as root)
   bible-en-es    Debian packages diatheke, sword-text-web, sword-text-sparv (installed
                  automatically as root), aligned by scripts/bible_pairs.py
+  bible-kjv-web  the same with sword-text-kjv + sword-text-web
 
 data/NAME/SOURCE says which source and variant was used. An existing complete dataset is
 left alone. Exit status: 0 when every named dataset is present, 1 otherwise.
@@ -82,6 +85,7 @@ pinned_sha256() {  # DATASET FILE -> sha256, or nothing when we have no pin for 
     shakespeare/input.txt) echo 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed ;;
     kjv-4.38/kjv.txt) echo b55e956fcf5f187160b3d0dfa93bbac269d127902ad9fb6c8f05a5dab019f6d5 ;;
     # sword-text-web 426.0-1 + sword-text-sparv 2.60-1, read by diatheke 1.9.0
+    bible-kjv-web-14.3-1+426.0-1/pairs.tsv) echo 710e43e3a71d200f0c1c72ae4ef5e3bd2d814377e63d2fc0af812cf3451198e4 ;;
     bible-en-es-426.0-1+2.60-1/pairs.tsv) echo 025d66d68eca7a42c8fea2a61c838507c986618d874206dfe3375581575cef37 ;;
   esac
 }
@@ -98,7 +102,7 @@ files_of() {  # DATASET -> the files a complete data/DATASET/ holds
     mnist | fashion-mnist) echo "$IDX_FILES" ;;
     shakespeare) echo "input.txt" ;;
     kjv) echo "kjv.txt" ;;
-    bible-en-es) echo "pairs.tsv" ;;
+    bible-en-es | bible-kjv-web) echo "pairs.tsv" ;;
   esac
 }
 
@@ -421,16 +425,19 @@ kjv_from_debian() {
     "31,102 lines, $pin"
 }
 
-# --- bible-en-es -----------------------------------------------------------------------------
+# --- bible-en-es, bible-kjv-web ----------------------------------------------------------------
 # diatheke (the SWORD command line) prints each module's verses in OSIS markup;
 # scripts/bible_pairs.py strips the markup, undoes the Reina-Valera's chapter-initial capitals,
-# and joins the two on the verse reference, leaving out the 32 chapters (and their neighbours)
-# that the two number differently. 30,191 pairs; of them 27,532 have at most 40 words on both
-# sides (phase 6's length filter).
-BIBLE_EN_ES_PACKAGES="diatheke sword-text-web sword-text-sparv"
-bible_en_es_from_debian() {
-  local stage=$1 lines version pin p missing=()
-  for p in $BIBLE_EN_ES_PACKAGES; do
+# and joins two modules on the verse reference, leaving out the chapters (and their neighbours)
+# that the two number differently.
+#   bible-en-es    World English Bible -> Reina-Valera 1909: 30,191 pairs (32 chapters left out);
+#                  27,532 of them have at most 40 words on both sides (phase 6's length filter)
+#   bible-kjv-web  King James Version -> World English Bible: 30,777 pairs (phase 7)
+# bible_pairs_from_debian STAGE DATASET SOURCE_MODULE TARGET_MODULE DESCRIPTION PACKAGE...
+bible_pairs_from_debian() {
+  local stage=$1 dataset=$2 src=$3 tgt=$4 what=$5 lines version="" pin p missing=()
+  shift 5
+  for p in diatheke "$@"; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
   done
   have python3 || missing+=(python3)
@@ -439,20 +446,28 @@ bible_en_es_from_debian() {
       fail "missing ${missing[*]}; install with: sudo apt-get install ${missing[*]}" || return 1
     apt_install "${missing[@]}" || fail "apt-get install ${missing[*]} failed" || return 1
   fi
-  python3 "$AIJ_ROOT/scripts/bible_pairs.py" pairs engWEB2015eb spaRV1909eb \
+  python3 "$AIJ_ROOT/scripts/bible_pairs.py" pairs "$src" "$tgt" \
     >"$stage/pairs.tsv" 2>"$WORK/bible-err.txt" ||
     fail "bible_pairs.py failed: $(tail -n 1 "$WORK/bible-err.txt")" || return 1
   lines=$(wc -l <"$stage/pairs.tsv" | tr -d ' ')
-  ((lines > 29000)) || fail "pairs.tsv has $lines verse pairs, expected about 30,191" || return 1
-  version="$(dpkg-query -W -f '${Version}' sword-text-web)+$(dpkg-query -W -f '${Version}' sword-text-sparv)"
+  ((lines > 29000)) || fail "pairs.tsv has $lines verse pairs, expected over 30,000" || return 1
+  for p in "$@"; do version+="${version:++}$(dpkg-query -W -f '${Version}' "$p")"; done
   pin="no pinned checksum for these package versions"
-  if [[ -n $(pinned_sha256 "bible-en-es-$version" pairs.tsv) ]]; then
-    check_sha "$stage/pairs.tsv" "bible-en-es-$version" || return 1
+  if [[ -n $(pinned_sha256 "$dataset-$version" pairs.tsv) ]]; then
+    check_sha "$stage/pairs.tsv" "$dataset-$version" || return 1
     pin="checked by pinned SHA-256"
   fi
-  write_source "$stage" "Debian sword-text-web + sword-text-sparv $version (World English Bible / Reina-Valera 1909, $lines verse pairs)" \
-    "made with: scripts/bible_pairs.py pairs engWEB2015eb spaRV1909eb (diatheke, OSIS markup removed, aligned by reference)" \
+  write_source "$stage" "Debian $* $version ($what, $lines verse pairs)" \
+    "made with: scripts/bible_pairs.py pairs $src $tgt (diatheke, OSIS markup removed, aligned by reference)" \
     "$lines lines, $pin"
+}
+bible_en_es_from_debian() {
+  bible_pairs_from_debian "$1" bible-en-es engWEB2015eb spaRV1909eb \
+    "World English Bible / Reina-Valera 1909" sword-text-web sword-text-sparv
+}
+bible_kjv_web_from_debian() {
+  bible_pairs_from_debian "$1" bible-kjv-web engKJV2006eb engWEB2015eb \
+    "King James Version / World English Bible" sword-text-kjv sword-text-web
 }
 
 # --- driver ----------------------------------------------------------------------------------
@@ -463,6 +478,7 @@ sources_of() {
     shakespeare) echo "shakespeare_from_mirror shakespeare_from_url" ;;
     kjv) echo "kjv_from_debian" ;;
     bible-en-es) echo "bible_en_es_from_debian" ;;
+    bible-kjv-web) echo "bible_kjv_web_from_debian" ;;
   esac
 }
 
@@ -478,7 +494,8 @@ describe() {
     shakespeare_from_mirror) echo "\$DATA_MIRROR/tinyshakespeare/input.txt" ;;
     shakespeare_from_url) echo "canonical URL (raw.githubusercontent.com/karpathy/char-rnn)" ;;
     kjv_from_debian) echo "Debian packages bible-kjv + bible-kjv-text" ;;
-    bible_en_es_from_debian) echo "Debian packages $BIBLE_EN_ES_PACKAGES" ;;
+    bible_en_es_from_debian) echo "Debian packages diatheke sword-text-web sword-text-sparv" ;;
+    bible_kjv_web_from_debian) echo "Debian packages diatheke sword-text-kjv sword-text-web" ;;
   esac
 }
 
@@ -488,7 +505,8 @@ advice() {
     fashion-mnist) echo "run as root on Debian (or: sudo apt-get install dataset-fashion-mnist), or connect to the internet" ;;
     shakespeare) echo "connect to the internet, or set DATA_MIRROR to a folder holding tinyshakespeare/input.txt" ;;
     kjv) echo "sudo apt-get install bible-kjv (Debian/Ubuntu), then run this script again" ;;
-    bible-en-es) echo "sudo apt-get install $BIBLE_EN_ES_PACKAGES python3 (Debian/Ubuntu), then run this script again" ;;
+    bible-en-es) echo "sudo apt-get install diatheke sword-text-web sword-text-sparv python3 (Debian/Ubuntu), then run this script again" ;;
+    bible-kjv-web) echo "sudo apt-get install diatheke sword-text-kjv sword-text-web python3 (Debian/Ubuntu), then run this script again" ;;
   esac
 }
 

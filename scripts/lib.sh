@@ -22,7 +22,7 @@ phase_data() {  # PHASE -> the datasets scripts/get_data.sh must fetch for it
     phase4_lstm_gan) echo "mnist shakespeare" ;;
     phase5_resnet) echo "mnist fashion-mnist" ;;
     phase6_transformer) echo "bible-en-es shakespeare" ;;
-    phase7_llm) echo "shakespeare kjv" ;;
+    phase7_llm) echo "shakespeare kjv bible-kjv-web" ;;
     *) echo "" ;;
   esac
 }
