@@ -102,8 +102,9 @@ constexpr int64_t kShortRows = 4 * MR;
 // A C with at most kNarrowCols columns (and more rows than columns) takes the narrow kernel:
 // one or two vectors of C per row, A streamed in place.
 constexpr int64_t kNarrowCols = 2 * kLanes;
-// Products under this many multiply-adds run on one thread: waking a worker costs more.
-constexpr int64_t kSerialWork = 1 << 22;
+// Small products run on one thread, because handing half of the work to another thread
+// costs a fixed time (publishing the job, the worker noticing it, the caller waiting for its
+// last task): see serial_work() below.
 
 static_assert(NR % kLanes == 0 && MC % MR == 0, "tile and blocks must fit the vector width");
 
@@ -761,6 +762,23 @@ void multiply(const Operand& a, const Operand& b, int64_t M, int64_t N, int64_t 
   gemm_tiles(a, b, M, N, K, alpha, beta, c, row_stride, col_stride, threads);
 }
 
+// The smallest product (in multiply-adds) worth splitting over `threads` threads. Splitting
+// saves the time of (1 - 1/threads) of the work and costs one hand-off of a job to the pool,
+// which differs between machines: a fixed threshold of 4 M multiply-adds, set on the Intel
+// Xeon of docs/PERFORMANCE.md, kept the 32 x 256 x 256 product of an RNN step (2 M) on one
+// thread, where on an AMD EPYC (Zen 4) with its 0.5 us hand-off 2 threads ran it 1.5-1.7x
+// faster. So the pool times its hand-off once (parallel_hand_off_seconds), and a product is
+// split when the time it saves is at least 4 hand-offs, at an assumed kLanes * 4 G
+// multiply-adds per second per thread (matrix-vector products, bound by memory, are slower,
+// which only makes splitting them pay sooner). Which thread count runs a product never
+// changes its result (every route sums in the same order).
+int64_t serial_work(int threads) {
+  const double rate = static_cast<double>(kLanes) * 4e9;  // multiply-adds per second
+  const double saved_fraction = 1.0 - 1.0 / threads;
+  const double work = 4.0 * parallel_hand_off_seconds() * rate / saved_fraction;
+  return std::clamp<int64_t>(static_cast<int64_t>(work), int64_t{1} << 16, int64_t{1} << 24);
+}
+
 // Whether computing C^T = op(B)^T op(A)^T (the same numbers, C's strides swapped) suits the
 // shape better than C itself: a column vector C (N == 1) becomes a row; a C that is small
 // both ways with the longer side as columns (a weight gradient summed over a long batch)
@@ -791,7 +809,8 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
     scale_c(M, N, beta, C, ldc);
     return;
   }
-  const int threads = M * N * K < kSerialWork ? 1 : num_threads();
+  int threads = num_threads();
+  if (threads > 1 && M * N * K < serial_work(threads)) threads = 1;
   if (better_transposed(M, N, trans_b)) {
     const Operand bt{B, ldb, !trans_b}, at{A, lda, !trans_a};
     multiply(bt, at, N, M, K, alpha, beta, C, 1, ldc, threads);
@@ -833,6 +852,11 @@ GemmKernelInfo gemm_kernel_info() {
   info.fma = true;
 #endif
   return info;
+}
+
+int64_t gemm_serial_work() {
+  const int threads = num_threads();
+  return threads > 1 ? serial_work(threads) : 0;
 }
 
 // The machine's multiply-add peak at the kernel's vector width: kRegisters - 2 independent

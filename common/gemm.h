@@ -45,6 +45,11 @@ struct GemmKernelInfo {
 };
 GemmKernelInfo gemm_kernel_info();
 
+// The smallest product (M * N * K multiply-adds) that gemm splits over the current threads;
+// smaller ones run on the calling thread. Set from the pool's measured hand-off time
+// (common::parallel_hand_off_seconds), so it differs between machines.
+int64_t gemm_serial_work();
+
 // For measuring the machine's peak: runs `iterations` rounds of independent vector FMAs at
 // the kernel's width on the calling thread and returns the floating-point operations done
 // (0 when the kernel was built without vector types). Time it to get FLOP/s.

@@ -80,6 +80,28 @@ class ThreadPool {
 
   int size() const { return threads_; }
 
+  double hand_off_seconds() {
+    if (threads_ == 1) return 0.0;
+    double known = hand_off_.load(std::memory_order_acquire);
+    if (known >= 0.0) return known;
+    if (t_inside_job) return 10e-6;  // run() would run inline: nothing to measure
+    // Each task waits until every thread holds one, so that the time includes a worker
+    // noticing the job (empty tasks would all be claimed by the caller at once).
+    std::vector<double> seconds(31);
+    for (double& t : seconds) {
+      std::atomic<int> started{0};
+      const auto start = std::chrono::steady_clock::now();
+      run(threads_, [&](int) {
+        started.fetch_add(1, std::memory_order_acq_rel);
+        while (started.load(std::memory_order_acquire) < threads_) cpu_relax();
+      });
+      t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    std::nth_element(seconds.begin(), seconds.begin() + 15, seconds.end());
+    hand_off_.store(seconds[15], std::memory_order_release);
+    return seconds[15];
+  }
+
   // One job at a time: a second thread calling run() waits for the first job to end
   // (run_mutex_). A task that throws does not stop the others already running; tasks not
   // yet started are skipped, and once every task is finished (or skipped) the first
@@ -196,6 +218,7 @@ class ThreadPool {
   std::atomic<bool> failed_{false};
   std::exception_ptr first_error_;  // guarded by mutex_ while the job runs
   std::mutex run_mutex_;            // held by the one caller of run()
+  std::atomic<double> hand_off_{-1.0};  // hand_off_seconds(), once measured
   bool stopping_ = false;
 };
 
@@ -234,6 +257,10 @@ int num_threads() {
 void parallel_tasks(int n_tasks, const std::function<void(int)>& fn) {
   if (n_tasks <= 0) return;
   pool().run(n_tasks, fn);
+}
+
+double parallel_hand_off_seconds() {
+  return pool().hand_off_seconds();
 }
 
 void parallel_for(int64_t begin, int64_t end, int64_t grain,

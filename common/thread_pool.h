@@ -38,4 +38,10 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
 // parallel_for and gemm.
 void parallel_tasks(int n_tasks, const std::function<void(int)>& fn);
 
+// What it costs to hand a job to the pool: the median time of 31 jobs whose tasks only wait
+// until every thread holds one, measured on the first call for the current pool (a few
+// microseconds, once) and remembered. gemm uses it to decide when a product is big enough to split. 0 with one
+// thread; from inside a task (where it cannot be measured) the last value measured, or 10 us.
+double parallel_hand_off_seconds();
+
 }  // namespace common

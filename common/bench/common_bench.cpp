@@ -221,6 +221,13 @@ int main(int argc, char** argv) {
     std::printf("peak:     %.1f GFLOP/s on 1 thread, %.1f on 2 (independent %d-bit %s)\n", peak[0],
                 peak[1], k.vector_bits, k.fma ? "FMAs" : "multiply-adds");
 
+    common::set_num_threads(2);
+    const double hand_off = common::parallel_hand_off_seconds();
+    const int64_t serial_work = common::gemm_serial_work();
+    std::printf("threads:  a job handed to 2 threads costs %.2f us: products under %.2f M "
+                "multiply-adds run on one\n",
+                hand_off * 1e6, static_cast<double>(serial_work) / 1e6);
+
     common::Json root = common::Json::object();
     common::Json& machine = root["machine"];
     machine["cpu"] = cpu_model();
@@ -230,6 +237,8 @@ int main(int argc, char** argv) {
     machine["tile"] = std::to_string(k.mr) + "x" + std::to_string(k.nr);
     machine["peak_gflops_1"] = peak[0];
     machine["peak_gflops_2"] = peak[1];
+    machine["hand_off_seconds_2"] = hand_off;
+    machine["serial_work_2"] = serial_work;
     common::Json& table = root["gemm"];
     table = common::Json::object();
     const auto pick = [&](const std::vector<Shape>& all) {
