@@ -15,10 +15,6 @@
 
 namespace phase4 {
 
-const char* cell_name(Cell cell) {
-  return cell == Cell::kRnn ? "RNN" : "LSTM";
-}
-
 // ---------------------------------------------------------------------------
 // Data
 

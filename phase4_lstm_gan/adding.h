@@ -15,12 +15,10 @@
 #include <vector>
 
 #include "adam.h"
+#include "lstm.h"
 #include "rng.h"
 
 namespace phase4 {
-
-enum class Cell { kRnn, kLstm };
-const char* cell_name(Cell cell);  // "RNN", "LSTM"
 
 struct AddingConfig {
   int64_t length = 100;            // T: steps per sequence

@@ -2,10 +2,12 @@
 // long time lags (the adding problem, RNN against LSTM), then longer text.
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "adding.h"
+#include "char_lstm.h"
 #include "common.h"
 #include "lesson.h"
 
@@ -102,6 +104,109 @@ get the same hidden size, optimiser (Adam, clipped at 1) and step budget.
   measured it). The LSTM's cell carries the marked value -- and the gradient -- across
   the whole sequence through c_t = f_t * c_{t-1} + i_t * g_t, with f_t near 1.
 )");
+  m["seconds"] = timer.seconds();
+}
+
+// ---------------------------------------------------------------------------
+// char_lstm: longer text
+
+// The validation loss recorded at `step` (the evaluation points of a run), or -1.
+double val_at(const phase4::CharTrainResult& r, int64_t step) {
+  for (size_t i = 0; i < r.eval_steps.size(); ++i)
+    if (static_cast<int64_t>(r.eval_steps[i]) == step) return r.val_history[i];
+  return -1.0;
+}
+
+void char_lstm(Lesson& lesson) {
+  heading("char_lstm: a character-level LSTM on tiny Shakespeare",
+          R"(Phase 3's character model with the RNN replaced by an LSTM: each character is
+embedded as 64 numbers, the LSTM reads the text one character at a time and scores
+every possible next one. Same data, same split (the last 10% held out, the loss in
+nats per character over the whole validation text), same truncated BPTT (32 streams,
+100 characters per update), Adam with cosine decay, clipping at 5. Phase 3's RNN is
+trained here too, with the same step budget, for the comparison.
+)");
+  common::Timer timer;
+  const bool quick = lesson.flags.quick;
+  const phase4::CharCorpus text =
+      phase4::load_char_corpus(lesson.flags.data_dir, quick ? 300000 : 0);
+  const int64_t V = text.vocab.size();
+  const int64_t H = lesson.options.hidden > 0 ? lesson.options.hidden : (quick ? 64 : 256);
+  phase4::CharTrainConfig train;
+  train.steps = lesson.flags.steps_or(quick ? 300 : train.steps);
+  train.batch = lesson.flags.batch_size_or(static_cast<int>(train.batch));
+  train.adam.lr = static_cast<float>(lesson.flags.lr_or(train.adam.lr));
+  train.eval_every = quick ? 100 : train.eval_every;
+  train.seed = lesson.flags.seed;
+  const phase4::LstmConfig lc{.vocab = V,
+                              .input = 64,
+                              .hidden = H,
+                              .layers = lesson.options.layers,
+                              .output = V,
+                              .forget_bias = 1.0f,
+                              .chrono_tmax = 0};
+  say(fmt("  corpus: tiny Shakespeare, %zu characters (%lld distinct), %zu for training, %zu "
+          "for validation\n",
+          text.text.size(), static_cast<long long>(V), text.train.size(), text.val.size()) +
+      fmt("  models: LSTM %lld x %lld and RNN 1 x %lld, embedding 64; %lld steps of %lld x %lld "
+          "characters, Adam lr %g\n\n",
+          static_cast<long long>(lc.layers), static_cast<long long>(H),
+          static_cast<long long>(H), static_cast<long long>(train.steps),
+          static_cast<long long>(train.batch), static_cast<long long>(train.seq_len),
+          static_cast<double>(train.adam.lr)));
+  phase4::CharLstm lstm(lc);
+  const phase4::CharTrainResult lr = phase4::train_char_model(lstm, text, train, "LSTM");
+  say(fmt("  LSTM: validation loss %.3f nats/char after %lld steps, %.1f s at %.0f characters/s\n",
+          lr.val_loss, static_cast<long long>(train.steps), lr.train_seconds,
+          lr.tokens_per_second));
+  const phase4::RnnConfig rc{.vocab = V, .input = 64, .hidden = H, .output = V};
+  phase4::CharRnn rnn(rc);
+  const phase4::CharTrainResult rr = phase4::train_char_model(rnn, text, train, "RNN");
+  say(fmt("  RNN:  validation loss %.3f nats/char after the same %lld steps (%.1f s)\n",
+          rr.val_loss, static_cast<long long>(train.steps), rr.train_seconds));
+
+  common::Rng rng(lesson.flags.seed);
+  const std::string prompt = "ROMEO:";
+  const std::string sample =
+      phase4::sample_text(lstm, text.vocab, prompt, lesson.options.sample_chars,
+                          static_cast<float>(lesson.options.temperature), rng);
+  const std::set<std::string> known = [&] {
+    const std::vector<std::string> w = phase4::words_of(text.vocab.decode(text.train));
+    return std::set<std::string>(w.begin(), w.end());
+  }();
+  const double known_fraction = phase4::known_word_fraction(sample.substr(prompt.size()), known);
+  say(fmt("\n  A %lld-character sample of the LSTM at temperature %g:\n\n",
+          static_cast<long long>(lesson.options.sample_chars), lesson.options.temperature) +
+      sample + fmt("\n\n  %.0f%% of its words occur in the training text.\n", 100 * known_fraction));
+  common::Series lv{.name = "LSTM validation", .x = lr.eval_steps, .y = lr.val_history,
+                    .markers = true, .line = true};
+  common::Series rv{.name = "RNN validation", .x = rr.eval_steps, .y = rr.val_history,
+                    .markers = true, .line = true};
+  write_chart(lesson, "char_lstm_validation.svg", {lv, rv},
+              {.title = "Tiny Shakespeare: LSTM against the RNN of phase 3",
+               .x_label = "step",
+               .y_label = "validation cross-entropy (nats/char)"});
+
+  common::Json& m = lesson.metrics.experiment("char_lstm");
+  m["dataset"] = "shakespeare";
+  m["dataset_variant"] = text.variant;
+  m["hidden"] = H;
+  m["layers"] = lc.layers;
+  m["steps"] = train.steps;
+  m["val_loss"] = lr.val_loss;
+  if (val_at(lr, 2000) >= 0) m["val_loss_at_2000"] = val_at(lr, 2000);
+  m["train_loss"] = lr.train_loss;
+  m["rnn_val_loss_same_steps"] = rr.val_loss;
+  m["tokens_per_second"] = lr.tokens_per_second;
+  m["rnn_tokens_per_second"] = rr.tokens_per_second;
+  m["train_seconds"] = lr.train_seconds;
+  m["sample"] = sample;
+  m["known_word_fraction"] = known_fraction;
+  common::Json lh = common::Json::array(), rh = common::Json::array();
+  for (double v : lr.val_history) lh.push_back(v);
+  for (double v : rr.val_history) rh.push_back(v);
+  m["val_history"] = lh;
+  m["rnn_val_history"] = rh;
   m["seconds"] = timer.seconds();
 }
 

@@ -44,6 +44,12 @@
 
 namespace phase4 {
 
+// The two recurrent cells this phase compares (the tasks train either).
+enum class Cell { kRnn, kLstm };
+inline const char* cell_name(Cell cell) {
+  return cell == Cell::kRnn ? "RNN" : "LSTM";
+}
+
 // ---------------------------------------------------------------------------
 // The layer: forward over T steps
 

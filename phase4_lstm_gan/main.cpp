@@ -11,7 +11,10 @@
 //                       stacked layers, forget-bias and chrono initialisation
 //   adam.h/.cpp         Adam and gradient-norm clipping (copied from phase 3)
 //   adding.h/.cpp       experiment long_lag: the adding problem, RNN against LSTM
-// Reading path: this file (and lesson_lstm.cpp, its narration) -> the task (adding.cpp) ->
+//   char_lstm.h/.cpp    experiment char_lstm: a character LSTM on tiny Shakespeare against
+//                       phase 3's RNN (truncated BPTT, sampling)
+// Reading path: this file (and lesson_lstm.cpp, its narration) -> the task (adding.cpp,
+// char_lstm.h/.cpp) ->
 // the layers (lstm.h, rnn.h): every forward and backward is two steps from here.
 // What it leaves out: peephole connections (Gers and Schmidhuber 2000), the GRU (2014),
 // bidirectional layers, dropout between layers.
@@ -46,6 +49,13 @@ void check_flags(const common::CommonFlags& f, const Options& o, const Options& 
   if (o.forget_init != "chrono" && o.forget_init != "bias1")
     throw common::UsageError("--forget-init expects chrono or bias1, got '" + o.forget_init + "'");
   if (o.hidden < 0) throw common::UsageError("--hidden expects a positive integer");
+  if (e != "char_lstm" && !e.empty() &&
+      (o.layers != defaults.layers || o.temperature != defaults.temperature ||
+       o.sample_chars != defaults.sample_chars))
+    throw common::UsageError("--layers, --temperature and --sample-chars are for char_lstm");
+  if (o.layers < 1) throw common::UsageError("--layers expects a positive integer");
+  if (!(o.temperature > 0.0)) throw common::UsageError("--temperature expects a positive number");
+  if (o.sample_chars < 1) throw common::UsageError("--sample-chars expects a positive integer");
 }
 
 }  // namespace phase4_lesson
@@ -62,16 +72,25 @@ written out by hand with backpropagation through time, against phase 3's vanilla
 on the adding problem, where the answer depends on inputs 100 and more steps back.)");
     parser.add_experiment("long_lag",
                           "adding problem, RNN vs LSTM at T = 20, 50, 100, 200 (--length T)");
+    parser.add_experiment("char_lstm",
+                          "character LSTM on tiny Shakespeare against phase 3's RNN; a sample");
     Options options;
     const Options defaults = options;
     parser.add_flag("length", &options.length, "long_lag: one sequence length T; 0: 20, 50, 100, 200");
     parser.add_flag("forget-init", &options.forget_init,
                     "long_lag: the LSTM's forget gate bias: chrono (Tallec and Ollivier 2018) "
                     "or bias1");
-    parser.add_flag("hidden", &options.hidden, "long_lag: hidden units of both models; 0: 64 (32 with --quick)");
+    parser.add_flag("hidden", &options.hidden,
+                    "long_lag, char_lstm: hidden units of both models; 0: 64 and 256 (32 and 64 "
+                    "with --quick)");
+    parser.add_flag("layers", &options.layers, "char_lstm: stacked LSTM layers");
+    parser.add_flag("temperature", &options.temperature, "char_lstm: sampling temperature");
+    parser.add_flag("sample-chars", &options.sample_chars, "char_lstm: length of the final sample");
     parser.set_epilog(
-        R"(--lr is Adam's learning rate (long_lag: default 1e-3, constant); --steps the number
-of Adam steps per model; --batch-size the sequences per step (default 64).
+        R"(--lr is Adam's learning rate: long_lag 1e-3 (constant), char_lstm 2e-3 (cosine decay to
+0). --steps: Adam steps per model; --batch-size: sequences (long_lag, default 64) or
+text streams (char_lstm, default 32) per step.
+Data (fetched by scripts/get_data.sh NAME into data/NAME): shakespeare.
 Pictures and charts go to --out-dir.)");
     const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
     check_flags(flags, options, defaults);
@@ -83,10 +102,12 @@ Pictures and charts go to --out-dir.)");
 
     const std::string& e = flags.experiment;
     if (e == "long_lag") long_lag(lesson);
+    if (e == "char_lstm") char_lstm(lesson);
     if (e.empty()) {
-      say(R"(Phase 4: long short-term memory. Experiments in teaching order: long_lag.
+      say(R"(Phase 4: long short-term memory. Experiments in teaching order: long_lag, char_lstm.
 )");
       long_lag(lesson);
+      char_lstm(lesson);
     }
     lesson.metrics.write(flags.json_path);
     if (!flags.json_path.empty()) say("\nmetrics: " + flags.json_path + "\n");
