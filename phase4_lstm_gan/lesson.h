@@ -54,6 +54,7 @@ inline void write_chart(const Lesson& lesson, const std::string& name,
 
 // The LSTM half of the lesson (lesson_lstm.cpp).
 void long_lag(Lesson& lesson);
+void sentiment(Lesson& lesson);
 void char_lstm(Lesson& lesson);
 
 }  // namespace phase4_lesson

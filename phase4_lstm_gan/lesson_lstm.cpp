@@ -1,5 +1,7 @@
 // phase4_lstm_gan/lesson_lstm.cpp -- the LSTM half of the lesson, with its narration:
-// long time lags (the adding problem, RNN against LSTM), then longer text.
+// long time lags (the adding problem, RNN against LSTM), sentiment of short reviews
+// (LSTM against bag of words), then longer text.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -8,6 +10,7 @@
 
 #include "adding.h"
 #include "char_lstm.h"
+#include "sentiment.h"
 #include "common.h"
 #include "lesson.h"
 
@@ -20,7 +23,7 @@ namespace phase4_lesson {
 int64_t adding_steps(const Lesson& lesson, int64_t T) {
   if (lesson.flags.steps > 0) return lesson.flags.steps;
   if (lesson.flags.quick) return 600;
-  return T <= 20 ? 3000 : T <= 50 ? 4000 : T <= 100 ? 3000 : 2000;
+  return T <= 100 ? 3000 : 1500;  // T = 200 is reported, not asserted: a shorter budget
 }
 
 void long_lag(Lesson& lesson) {
@@ -104,6 +107,104 @@ get the same hidden size, optimiser (Adam, clipped at 1) and step budget.
   measured it). The LSTM's cell carries the marked value -- and the gradient -- across
   the whole sequence through c_t = f_t * c_{t-1} + i_t * g_t, with f_t near 1.
 )");
+  m["seconds"] = timer.seconds();
+}
+
+// ---------------------------------------------------------------------------
+// sentiment: a word LSTM against bag of words
+
+void sentiment(Lesson& lesson) {
+  heading("sentiment: a word LSTM against a bag of words",
+          R"(3,000 one-sentence reviews (Amazon, IMDb, Yelp; Kotzias et al. 2015), half positive,
+half negative, split 2,400 for training and 600 for test. The baseline is a logistic
+regression on which words occur (bag of words, L2-regularised): it knows nothing of
+word order. The LSTM reads the words in order (embedding 64, hidden 128) and decides
+from its last state. Can order, negation ("not good"), contrast ("but") beat counting?
+)");
+  common::Timer timer;
+  const phase4::SentimentData data = phase4::load_sentiment(lesson.flags.data_dir);
+  say(fmt("  data: %zu training and %zu test sentences, %zu words in the vocabulary (%s)\n\n",
+          data.train_x.size(), data.test_x.size(), data.words.size(), data.variant.c_str()));
+  common::Timer bow_timer;
+  const phase4::BowModel bow = phase4::train_bow(data, phase4::BowConfig{});
+  const double bow_acc = phase4::bow_accuracy(bow, data.test_x, data.test_y);
+  const double bow_seconds = bow_timer.seconds();
+  phase4::SentimentLstmConfig sc;
+  sc.epochs = lesson.flags.epochs_or(lesson.flags.quick ? 2 : static_cast<int>(sc.epochs));
+  sc.batch = lesson.flags.batch_size_or(static_cast<int>(sc.batch));
+  sc.adam.lr = static_cast<float>(lesson.flags.lr_or(sc.adam.lr));
+  sc.seed = lesson.flags.seed;
+  common::Timer lstm_timer;
+  const phase4::SentimentLstm lstm = phase4::train_sentiment_lstm(data, sc);
+  const double lstm_acc = phase4::lstm_accuracy(lstm, data.test_x, data.test_y);
+  const double lstm_seconds = lstm_timer.seconds();
+  say(fmt("\n  test accuracy: bag of words %.3f (%.1f s), word LSTM %.3f (%lld epochs, %.1f s)\n",
+          bow_acc, bow_seconds, lstm_acc, static_cast<long long>(sc.epochs), lstm_seconds));
+
+  // The baseline's most positive and most negative words (among words seen 3+ times).
+  std::vector<int> count(data.words.size(), 0);
+  for (const auto& s : data.train_x)
+    for (int id : s) ++count[static_cast<size_t>(id)];
+  std::vector<int> ids;
+  for (size_t i = 2; i < data.words.size(); ++i)
+    if (count[i] >= 3) ids.push_back(static_cast<int>(i));
+  std::sort(ids.begin(), ids.end(), [&](int a, int b) {
+    return bow.w[static_cast<size_t>(a)] > bow.w[static_cast<size_t>(b)];
+  });
+  common::Json pos = common::Json::array(), neg = common::Json::array();
+  std::string pos_text, neg_text;
+  for (size_t k = 0; k < 10 && k < ids.size(); ++k) {
+    const std::string& wp = data.words[static_cast<size_t>(ids[k])];
+    const std::string& wn = data.words[static_cast<size_t>(ids[ids.size() - 1 - k])];
+    pos.push_back(wp);
+    neg.push_back(wn);
+    pos_text += " " + wp;
+    neg_text += " " + wn;
+  }
+  say("  bag of words, most positive:" + pos_text + "\n  bag of words, most negative:" +
+      neg_text + "\n\n  The LSTM's running sentiment, P(positive) after each word:\n");
+
+  // The running sentiment over a few test sentences (short ones, both labels).
+  std::vector<common::Series> curves;
+  for (size_t i = 0; i < data.test_x.size() && curves.size() < 4; ++i) {
+    const size_t n = data.test_x[i].size();
+    if (n < 6 || n > 14) continue;
+    const std::vector<double> p = phase4::running_sentiment(lstm, data.test_x[i]);
+    const std::vector<std::string> words = phase4::word_tokens(data.test_text[i]);
+    std::string line = fmt("    [%s]", data.test_y[i] == 1 ? "+" : "-");
+    common::Series s{.name = fmt("%zu: ", curves.size() + 1) + data.test_text[i].substr(0, 40),
+                     .markers = true,
+                     .line = true};
+    for (size_t k = 0; k < p.size(); ++k) {
+      line += " " + words[k] + fmt("(%.2f)", p[k]);
+      s.x.push_back(static_cast<double>(k + 1));
+      s.y.push_back(p[k]);
+    }
+    say(line + "\n");
+    curves.push_back(s);
+  }
+  write_chart(lesson, "sentiment_running.svg", curves,
+              {.title = "Word LSTM: P(positive) after each word of a test sentence",
+               .x_label = "word",
+               .y_label = "P(positive)"});
+  say(R"(
+  On 2,400 sentences the word LSTM does not beat the bag of words: most of these
+  reviews carry their sentiment in a few words ("great", "waste"), which the linear
+  model weighs directly, while the LSTM has to learn embeddings, gates and a read-out
+  for thousands of words from 2,400 examples, and overfits. Order pays off with more
+  data or pretrained word vectors (phases 6 and 7).
+)");
+  common::Json& m = lesson.metrics.experiment("sentiment");
+  m["dataset"] = "sentiment";
+  m["dataset_variant"] = data.variant;
+  m["train_examples"] = static_cast<int64_t>(data.train_x.size());
+  m["test_examples"] = static_cast<int64_t>(data.test_x.size());
+  m["vocabulary"] = static_cast<int64_t>(data.words.size());
+  m["bow_test_accuracy"] = bow_acc;
+  m["lstm_test_accuracy"] = lstm_acc;
+  m["lstm_epochs"] = sc.epochs;
+  m["most_positive_words"] = pos;
+  m["most_negative_words"] = neg;
   m["seconds"] = timer.seconds();
 }
 

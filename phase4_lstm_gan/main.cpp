@@ -11,10 +11,12 @@
 //                       stacked layers, forget-bias and chrono initialisation
 //   adam.h/.cpp         Adam and gradient-norm clipping (copied from phase 3)
 //   adding.h/.cpp       experiment long_lag: the adding problem, RNN against LSTM
+//   sentiment.h/.cpp    experiment sentiment: a word LSTM against a bag-of-words logistic
+//                       regression on the UCI Sentiment Labelled Sentences
 //   char_lstm.h/.cpp    experiment char_lstm: a character LSTM on tiny Shakespeare against
 //                       phase 3's RNN (truncated BPTT, sampling)
 // Reading path: this file (and lesson_lstm.cpp, its narration) -> the task (adding.cpp,
-// char_lstm.h/.cpp) ->
+// sentiment.cpp, char_lstm.h/.cpp) ->
 // the layers (lstm.h, rnn.h): every forward and backward is two steps from here.
 // What it leaves out: peephole connections (Gers and Schmidhuber 2000), the GRU (2014),
 // bidirectional layers, dropout between layers.
@@ -37,9 +39,11 @@ constexpr const char* kPhase = "phase4_lstm_gan";
 // A training flag the named experiment would ignore is refused (exit 2).
 void check_flags(const common::CommonFlags& f, const Options& o, const Options& defaults) {
   const std::string& e = f.experiment;
-  if (f.epochs > 0)
+  if (f.epochs > 0 && e != "sentiment")
     throw common::UsageError("--epochs is not used by " + (e.empty() ? "the lesson" : e) +
-                             ": the LSTM experiments count steps (--steps)");
+                             ": it counts steps (--steps)");
+  if (f.steps > 0 && e == "sentiment")
+    throw common::UsageError("--steps is not used by sentiment: it counts epochs (--epochs)");
   if (e != "long_lag" && e != "char_lstm" && !e.empty() && o.hidden != defaults.hidden)
     throw common::UsageError("--hidden is not used by " + e);
   if (e != "long_lag" && !e.empty() &&
@@ -72,6 +76,8 @@ written out by hand with backpropagation through time, against phase 3's vanilla
 on the adding problem, where the answer depends on inputs 100 and more steps back.)");
     parser.add_experiment("long_lag",
                           "adding problem, RNN vs LSTM at T = 20, 50, 100, 200 (--length T)");
+    parser.add_experiment("sentiment",
+                          "word LSTM against bag-of-words logistic regression on 3,000 reviews");
     parser.add_experiment("char_lstm",
                           "character LSTM on tiny Shakespeare against phase 3's RNN; a sample");
     Options options;
@@ -88,9 +94,11 @@ on the adding problem, where the answer depends on inputs 100 and more steps bac
     parser.add_flag("sample-chars", &options.sample_chars, "char_lstm: length of the final sample");
     parser.set_epilog(
         R"(--lr is Adam's learning rate: long_lag 1e-3 (constant), char_lstm 2e-3 (cosine decay to
-0). --steps: Adam steps per model; --batch-size: sequences (long_lag, default 64) or
-text streams (char_lstm, default 32) per step.
-Data (fetched by scripts/get_data.sh NAME into data/NAME): shakespeare.
+0), sentiment 2e-3 for the LSTM (cosine decay to 0; the bag of words has its own fixed
+0.05). --steps: Adam steps per model; --epochs: sentiment's passes over the training
+set (default 8); --batch-size: sequences (long_lag, default 64), sentences (sentiment,
+32) or text streams (char_lstm, 32) per step.
+Data (fetched by scripts/get_data.sh NAME into data/NAME): sentiment, shakespeare.
 Pictures and charts go to --out-dir.)");
     const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
     check_flags(flags, options, defaults);
@@ -102,11 +110,14 @@ Pictures and charts go to --out-dir.)");
 
     const std::string& e = flags.experiment;
     if (e == "long_lag") long_lag(lesson);
+    if (e == "sentiment") sentiment(lesson);
     if (e == "char_lstm") char_lstm(lesson);
     if (e.empty()) {
-      say(R"(Phase 4: long short-term memory. Experiments in teaching order: long_lag, char_lstm.
+      say(R"(Phase 4: long short-term memory. Experiments in teaching order:
+long_lag, sentiment, char_lstm.
 )");
       long_lag(lesson);
+      sentiment(lesson);
       char_lstm(lesson);
     }
     lesson.metrics.write(flags.json_path);

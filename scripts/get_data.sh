@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/get_data.sh -- fetch the datasets the phases train on into data/NAME/.
 #
-#   scripts/get_data.sh                 # all of them: mnist fashion-mnist shakespeare kjv
+#   scripts/get_data.sh                 # all of them: mnist fashion-mnist shakespeare kjv sentiment
 #   scripts/get_data.sh mnist kjv       # just these
 #   scripts/get_data.sh --force mnist   # fetch again even if data/mnist/ is complete
 #
