@@ -141,13 +141,16 @@ CharTrainResult train(CharModel<Config, Params>& model, const CharCorpus& corpus
     window_loss += loss;
     ++window_steps;
     if (bar) bar->update(step + 1, common::fmt("loss %.3f", window_loss / window_steps));
-    if ((step + 1) % train.eval_every == 0 || step + 1 == train.steps) {
+    if (train.evaluate && ((step + 1) % train.eval_every == 0 || step + 1 == train.steps)) {
       const double val = char_loss(model.params, c, corpus.val, T, B);
       result.eval_steps.push_back(static_cast<double>(step + 1));
       result.val_history.push_back(val);
       result.train_loss = window_loss / static_cast<double>(window_steps);
       result.train_history.push_back(result.train_loss);
       result.val_loss = val;
+      if (bar && (step + 1) % 1000 == 0)
+        std::printf("\n  %s step %lld: train loss %.3f, validation loss %.3f nats/char\n", label,
+                    static_cast<long long>(step + 1), result.train_loss, val);
       window_loss = 0.0;
       window_steps = 0;
     }

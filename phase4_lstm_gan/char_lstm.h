@@ -91,6 +91,7 @@ struct CharTrainConfig {
   int64_t eval_every = 200;    // steps between validation losses
   uint64_t seed = 1;
   bool verbose = true;
+  bool evaluate = true;        // false: no validation at all (the bench)
 };
 
 struct CharTrainResult {

@@ -56,5 +56,6 @@ inline void write_chart(const Lesson& lesson, const std::string& name,
 void long_lag(Lesson& lesson);
 void sentiment(Lesson& lesson);
 void char_lstm(Lesson& lesson);
+void bench(Lesson& lesson);
 
 }  // namespace phase4_lesson

@@ -311,4 +311,36 @@ trained here too, with the same step budget, for the comparison.
   m["seconds"] = timer.seconds();
 }
 
+// ---------------------------------------------------------------------------
+// bench: the fixed configuration the PyTorch twin mirrors
+
+void bench(Lesson& lesson) {
+  heading("bench: char-LSTM training throughput",
+          "Embedding 64, LSTM 1 x 256, 32 streams x 100 characters per step, Adam, clipping at\n"
+          "5, tiny Shakespeare; the best of 3 runs.\n");
+  const phase4::CharCorpus text = phase4::load_char_corpus(lesson.flags.data_dir, 0);
+  const int64_t V = text.vocab.size();
+  const phase4::LstmConfig lc{.vocab = V, .input = 64, .hidden = 256, .layers = 1, .output = V};
+  phase4::CharTrainConfig train;
+  train.steps = lesson.flags.quick ? 3 : 30;
+  train.evaluate = false;
+  train.verbose = false;
+  phase4::CharLstm model(lc);
+  phase4::CharTrainConfig warm = train;
+  warm.steps = 2;
+  phase4::train_char_model(model, text, warm, "warm-up");
+  double tps = 0.0;
+  for (int r = 0; r < 3; ++r)
+    tps = std::max(tps, phase4::train_char_model(model, text, train, "bench").tokens_per_second);
+  const std::string config =
+      fmt("char-LSTM embedding 64, hidden 256, vocab %lld, sequence 100, batch 32, Adam, clip 5, "
+          "best of 3 runs of %lld steps, %d thread(s)",
+          static_cast<long long>(V), static_cast<long long>(train.steps), common::num_threads());
+  say("  char-LSTM training  " + fmt("%9.0f", tps) + " tokens/s   (" + config + ")\n");
+  common::Json& b = lesson.metrics.experiment("bench");
+  b["char_lstm_train"]["items_per_second"] = tps;
+  b["char_lstm_train"]["unit"] = "tokens";
+  b["char_lstm_train"]["config"] = config;
+}
+
 }  // namespace phase4_lesson

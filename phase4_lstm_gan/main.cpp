@@ -15,9 +15,10 @@
 //                       regression on the UCI Sentiment Labelled Sentences
 //   char_lstm.h/.cpp    experiment char_lstm: a character LSTM on tiny Shakespeare against
 //                       phase 3's RNN (truncated BPTT, sampling)
-// Reading path: this file (and lesson_lstm.cpp, its narration) -> the task (adding.cpp,
-// sentiment.cpp, char_lstm.h/.cpp) ->
-// the layers (lstm.h, rnn.h): every forward and backward is two steps from here.
+//   lesson_lstm.cpp     the experiments' narration, pictures and --json (and `bench`)
+// Reading path: this file and lesson_lstm.cpp -> the task (adding.cpp, sentiment.cpp,
+// char_lstm.h/.cpp) -> the layers (lstm.h, rnn.h, layers.h): every layer's forward and
+// backward is at most two steps from the driver.
 // What it leaves out: peephole connections (Gers and Schmidhuber 2000), the GRU (2014),
 // bidirectional layers, dropout between layers.
 //
@@ -26,7 +27,8 @@
 //   cmake --build build/release --target phase4_lstm_gan
 //   build/release/phase4_lstm_gan/phase4_lstm_gan                  # the whole lesson
 //   build/release/phase4_lstm_gan/phase4_lstm_gan long_lag --length 100
-//   ctest --test-dir build/release -R phase4_lstm_gan
+//   build/release/phase4_lstm_gan/phase4_lstm_gan char_lstm --quick  # seconds
+//   ctest --test-dir build/release -R phase4_lstm_gan -LE full
 #include <string>
 
 #include "common.h"
@@ -39,6 +41,9 @@ constexpr const char* kPhase = "phase4_lstm_gan";
 // A training flag the named experiment would ignore is refused (exit 2).
 void check_flags(const common::CommonFlags& f, const Options& o, const Options& defaults) {
   const std::string& e = f.experiment;
+  if (e == "bench" && (f.steps > 0 || f.batch_size > 0 || f.lr > 0))
+    throw common::UsageError(
+        "bench measures a fixed configuration: --steps, --batch-size and --lr are not used");
   if (f.epochs > 0 && e != "sentiment")
     throw common::UsageError("--epochs is not used by " + (e.empty() ? "the lesson" : e) +
                              ": it counts steps (--steps)");
@@ -80,6 +85,7 @@ on the adding problem, where the answer depends on inputs 100 and more steps bac
                           "word LSTM against bag-of-words logistic regression on 3,000 reviews");
     parser.add_experiment("char_lstm",
                           "character LSTM on tiny Shakespeare against phase 3's RNN; a sample");
+    parser.add_experiment("bench", "char-LSTM training tokens/s (the PyTorch twin's configuration)");
     Options options;
     const Options defaults = options;
     parser.add_flag("length", &options.length, "long_lag: one sequence length T; 0: 20, 50, 100, 200");
@@ -112,6 +118,7 @@ Pictures and charts go to --out-dir.)");
     if (e == "long_lag") long_lag(lesson);
     if (e == "sentiment") sentiment(lesson);
     if (e == "char_lstm") char_lstm(lesson);
+    if (e == "bench") bench(lesson);
     if (e.empty()) {
       say(R"(Phase 4: long short-term memory. Experiments in teaching order:
 long_lag, sentiment, char_lstm.
