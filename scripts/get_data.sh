@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/get_data.sh -- fetch the datasets the phases train on into data/NAME/.
 #
-#   scripts/get_data.sh                 # all of them: mnist fashion-mnist shakespeare kjv bible-en-es
+#   scripts/get_data.sh                 # all of them: mnist fashion-mnist shakespeare kjv sentiment
+#                                       # bible-en-es bible-kjv-web
 #   scripts/get_data.sh mnist kjv       # just these
 #   scripts/get_data.sh --force mnist   # fetch again even if data/mnist/ is complete
 #
@@ -20,12 +21,17 @@
 #                  3. the canonical URL (Zalando's S3 bucket)
 #   shakespeare    1. $DATA_MIRROR/tinyshakespeare/input.txt  2. the canonical URL (karpathy/char-rnn)
 #   kjv            Debian packages bible-kjv + bible-kjv-text: the `bible` program prints the text
+#   sentiment      UCI Sentiment Labelled Sentences (Kotzias et al. 2015, 3,000 sentences):
+#                  1. $DATA_MIRROR/uci-sentiment-sentences/  2. npm package sentiment@5.0.2
+#                  (its test fixtures hold the same sentences)  3. the UCI URL (zip)
 #   bible-en-es    Debian packages diatheke + sword-text-web + sword-text-sparv: the World English
 #                  Bible and the Reina-Valera 1909, aligned verse by verse (scripts/bible_pairs.py)
 #   bible-kjv-web  the same with sword-text-kjv + sword-text-web: King James Version / WEB
 #
 # Layout: data/{mnist,fashion-mnist}/{train,t10k}-{images-idx3,labels-idx1}-ubyte (uncompressed
 # IDX), data/shakespeare/input.txt, data/kjv/kjv.txt (one verse per line, no references),
+# data/sentiment/sentences.tsv (text<TAB>label, 3,000 lines: amazon, imdb, yelp, label 1 =
+# positive; spaces around the text trimmed, so every source gives the same bytes),
 # data/bible-en-es/pairs.tsv (reference<TAB>english<TAB>spanish, one verse per line),
 # data/bible-kjv-web/pairs.tsv (reference<TAB>kjv<TAB>web).
 #
@@ -35,11 +41,11 @@
 # A dataset is assembled in a temporary folder inside DATA_DIR and renamed into place only when
 # it is complete, so an interrupted run never leaves half a dataset behind. Needs bash, gzip,
 # coreutils, and depending on the source curl or wget, npm + node, or apt-get; Python 3 for
-# bible-en-es alone (installed as root when missing).
+# the two bible-* datasets alone (installed as root when missing).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-ALL_DATASETS="mnist fashion-mnist shakespeare kjv bible-en-es bible-kjv-web"
+ALL_DATASETS="mnist fashion-mnist shakespeare kjv sentiment bible-en-es bible-kjv-web"
 
 usage() {
   cat <<EOF
@@ -59,6 +65,8 @@ Sources, in the order they are tried:
                  (installed automatically when run as root); the canonical URL
   shakespeare    \$DATA_MIRROR/tinyshakespeare/input.txt; the canonical URL
   kjv            Debian packages bible-kjv + bible-kjv-text (installed automatically as root)
+  sentiment      \$DATA_MIRROR/uci-sentiment-sentences/; npm sentiment@5.0.2 (test fixtures);
+                 the UCI URL (needs unzip)
   bible-en-es    Debian packages diatheke, sword-text-web, sword-text-sparv (installed
                  automatically as root), aligned by scripts/bible_pairs.py
   bible-kjv-web  the same with sword-text-kjv + sword-text-web
@@ -84,9 +92,14 @@ pinned_sha256() {  # DATASET FILE -> sha256, or nothing when we have no pin for 
     fashion-mnist/t10k-labels-idx1-ubyte) echo 0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34 ;;
     shakespeare/input.txt) echo 86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed ;;
     kjv-4.38/kjv.txt) echo b55e956fcf5f187160b3d0dfa93bbac269d127902ad9fb6c8f05a5dab019f6d5 ;;
-    # sword-text-web 426.0-1 + sword-text-sparv 2.60-1, read by diatheke 1.9.0
+    # sword-text-kjv 14.3-1 / sword-text-web 426.0-1 / sword-text-sparv 2.60-1, diatheke 1.9.0
     bible-kjv-web-14.3-1+426.0-1/pairs.tsv) echo 710e43e3a71d200f0c1c72ae4ef5e3bd2d814377e63d2fc0af812cf3451198e4 ;;
     bible-en-es-426.0-1+2.60-1/pairs.tsv) echo 025d66d68eca7a42c8fea2a61c838507c986618d874206dfe3375581575cef37 ;;
+    sentiment/sentences.tsv) echo 682f95627008ae172ab3b57270222f6beb84581e952dae1bf4e883e78549b225 ;;
+    # The three UCI files as published (the mirror's copies).
+    sentiment-uci/amazon_cells_labelled.txt) echo 47003fc0a0d4840b00e96e715b6189bad09e7443a3da41c4cbe12ffc79f86ae3 ;;
+    sentiment-uci/imdb_labelled.txt) echo aef2e49e3da25714d61175e3a6e68eeef74a20a2f914318dc3be9947ea86512d ;;
+    sentiment-uci/yelp_labelled.txt) echo c76468b7b5c6e56a0804d728345c5f84aa2142ddb214420f61cc9cfd4c00d2ea ;;
   esac
 }
 # MD5 of the original MNIST .gz files, as published with the dataset. The one way to check the
@@ -102,6 +115,7 @@ files_of() {  # DATASET -> the files a complete data/DATASET/ holds
     mnist | fashion-mnist) echo "$IDX_FILES" ;;
     shakespeare) echo "input.txt" ;;
     kjv) echo "kjv.txt" ;;
+    sentiment) echo "sentences.tsv" ;;
     bible-en-es | bible-kjv-web) echo "pairs.tsv" ;;
   esac
 }
@@ -425,6 +439,95 @@ kjv_from_debian() {
     "31,102 lines, $pin"
 }
 
+# --- sentiment -------------------------------------------------------------------------------
+# The UCI files are "sentence<TAB>label" lines (imdb's with spaces before the tab, and a few
+# U+0085 characters inside lines: split on newlines only). sentences.tsv is the three files
+# in the order amazon, imdb, yelp, the text trimmed of surrounding spaces.
+SENTIMENT_FILES="amazon_cells_labelled.txt imdb_labelled.txt yelp_labelled.txt"
+NPM_SENTIMENT=sentiment@5.0.2
+
+# uci_to_tsv DIR OUT: the three UCI files of DIR -> OUT, checked (3,000 lines, labels 0/1).
+uci_to_tsv() {
+  local dir=$1 out=$2 f lines bad
+  for f in $SENTIMENT_FILES; do
+    [[ -f $dir/$f ]] || fail "$dir/$f is missing" || return 1
+    check_sha "$dir/$f" sentiment-uci || return 1
+  done
+  for f in $SENTIMENT_FILES; do cat "$dir/$f"; done |
+    LC_ALL=C awk -F'\t' 'NF == 2 { t = $1; sub(/^ +/, "", t); sub(/ +$/, "", t); print t "\t" $2 }
+                          NF != 2 { print "BAD LINE " NR > "/dev/stderr"; exit 1 }' >"$out" ||
+    fail "$dir: a line is not sentence<TAB>label" || return 1
+  check_sentiment_tsv "$out"
+}
+
+check_sentiment_tsv() {  # FILE: 3,000 lines, text<TAB>0|1, nonempty text
+  local f=$1 lines bad
+  lines=$(wc -l <"$f" | tr -d ' ')
+  ((lines == 3000)) || fail "sentences.tsv has $lines lines, expected 3000" || return 1
+  bad=$(LC_ALL=C awk -F'\t' 'NF != 2 || $1 == "" || ($2 != "0" && $2 != "1")' "$f" | wc -l | tr -d ' ')
+  ((bad == 0)) || fail "sentences.tsv: $bad lines are not text<TAB>0|1" || return 1
+}
+
+sentiment_from_mirror() {
+  local stage=$1 dir
+  mirror_dir uci-sentiment-sentences || return 1
+  dir=$MIRROR
+  uci_to_tsv "$dir" "$stage/sentences.tsv" || return 1
+  check_sha "$stage/sentences.tsv" sentiment || return 1
+  write_source "$stage" "DATA_MIRROR uci-sentiment-sentences (UCI Sentiment Labelled Sentences, 3,000 sentences)" \
+    "from $dir/{amazon_cells,imdb,yelp}_labelled.txt (pinned SHA-256), in that order, text trimmed"
+}
+
+sentiment_from_npm() {
+  local stage=$1 dir="$WORK/npm-sentiment" log
+  have npm && have node || fail "npm/node not found (Debian: apt-get install npm)" || return 1
+  mkdir -p "$dir"
+  log="$dir/npm.log"
+  say "  npm pack $NPM_SENTIMENT"
+  (cd "$dir" && npm pack "$NPM_SENTIMENT" --loglevel=error --fetch-retries=1 \
+    --fetch-retry-mintimeout=2000 --fetch-retry-maxtimeout=5000 >"$log" 2>&1) ||
+    fail "npm pack $NPM_SENTIMENT failed: $(grep -v '^$' "$log" | tail -n 1)" || return 1
+  tar -xzf "$dir/sentiment-5.0.2.tgz" -C "$dir" package/test/fixtures ||
+    fail "could not unpack the $NPM_SENTIMENT tarball" || return 1
+  # Each fixture is a JSON array of {"text", "class"}: 1,000 sentences and a last empty record.
+  node -e '
+    const fs = require("fs");
+    const out = [];
+    for (const name of ["amazon", "imdb", "yelp"]) {
+      const records = JSON.parse(fs.readFileSync(process.argv[1] + "/" + name + ".json", "utf8"));
+      const last = records[records.length - 1];
+      if (records.length !== 1001 || last.text !== "" || last.class !== null)
+        throw new Error(name + ".json: expected 1,000 records and an empty last one");
+      for (const r of records.slice(0, 1000)) {
+        const text = r.text.replace(/^ +| +$/g, "");
+        if (/[\t\n]/.test(text) || (r.class !== 0 && r.class !== 1) || text === "")
+          throw new Error(name + ".json: a record that is not one labelled line");
+        out.push(text + "\t" + r.class + "\n");
+      }
+    }
+    fs.writeFileSync(process.argv[2], out.join(""));' "$dir/package/test/fixtures" "$stage/sentences.tsv" \
+    >"$log" 2>&1 || fail "reading the $NPM_SENTIMENT fixtures failed: $(tail -n 1 "$log")" || return 1
+  check_sentiment_tsv "$stage/sentences.tsv" || return 1
+  check_sha "$stage/sentences.tsv" sentiment || return 1
+  write_source "$stage" "npm $NPM_SENTIMENT test fixtures (UCI Sentiment Labelled Sentences, 3,000 sentences)" \
+    "from package/test/fixtures/{amazon,imdb,yelp}.json, the empty last record skipped, text trimmed" \
+    "checked by pinned SHA-256 (the same bytes as the UCI files give)"
+}
+
+sentiment_from_url() {
+  local stage=$1 dl="$WORK/sentiment-url"
+  local url="https://archive.ics.uci.edu/ml/machine-learning-databases/00331/sentiment%20labelled%20sentences.zip"
+  have unzip || fail "unzip not found (Debian: apt-get install unzip)" || return 1
+  mkdir -p "$dl"
+  download "$url" "$dl/s.zip" || fail "$url: $DOWNLOAD_ERROR" || return 1
+  unzip -q -o -j "$dl/s.zip" '*_labelled.txt' -d "$dl/files" ||
+    fail "could not unpack $url" || return 1
+  uci_to_tsv "$dl/files" "$stage/sentences.tsv" || return 1
+  check_sha "$stage/sentences.tsv" sentiment || return 1
+  write_source "$stage" "UCI Sentiment Labelled Sentences from archive.ics.uci.edu (3,000 sentences)" \
+    "from $url, the three files checked by pinned SHA-256, text trimmed"
+}
+
 # --- bible-en-es, bible-kjv-web ----------------------------------------------------------------
 # diatheke (the SWORD command line) prints each module's verses in OSIS markup;
 # scripts/bible_pairs.py strips the markup, undoes the Reina-Valera's chapter-initial capitals,
@@ -477,6 +580,7 @@ sources_of() {
     fashion-mnist) echo "fashion_from_mirror fashion_from_debian fashion_from_url" ;;
     shakespeare) echo "shakespeare_from_mirror shakespeare_from_url" ;;
     kjv) echo "kjv_from_debian" ;;
+    sentiment) echo "sentiment_from_mirror sentiment_from_npm sentiment_from_url" ;;
     bible-en-es) echo "bible_en_es_from_debian" ;;
     bible-kjv-web) echo "bible_kjv_web_from_debian" ;;
   esac
@@ -494,6 +598,9 @@ describe() {
     shakespeare_from_mirror) echo "\$DATA_MIRROR/tinyshakespeare/input.txt" ;;
     shakespeare_from_url) echo "canonical URL (raw.githubusercontent.com/karpathy/char-rnn)" ;;
     kjv_from_debian) echo "Debian packages bible-kjv + bible-kjv-text" ;;
+    sentiment_from_mirror) echo "\$DATA_MIRROR/uci-sentiment-sentences/" ;;
+    sentiment_from_npm) echo "npm $NPM_SENTIMENT (test fixtures)" ;;
+    sentiment_from_url) echo "the UCI URL (archive.ics.uci.edu, dataset 331)" ;;
     bible_en_es_from_debian) echo "Debian packages diatheke sword-text-web sword-text-sparv" ;;
     bible_kjv_web_from_debian) echo "Debian packages diatheke sword-text-kjv sword-text-web" ;;
   esac
@@ -505,6 +612,7 @@ advice() {
     fashion-mnist) echo "run as root on Debian (or: sudo apt-get install dataset-fashion-mnist), or connect to the internet" ;;
     shakespeare) echo "connect to the internet, or set DATA_MIRROR to a folder holding tinyshakespeare/input.txt" ;;
     kjv) echo "sudo apt-get install bible-kjv (Debian/Ubuntu), then run this script again" ;;
+    sentiment) echo "set DATA_MIRROR to a folder holding uci-sentiment-sentences/, or install npm (apt-get install npm), or connect to the internet" ;;
     bible-en-es) echo "sudo apt-get install diatheke sword-text-web sword-text-sparv python3 (Debian/Ubuntu), then run this script again" ;;
     bible-kjv-web) echo "sudo apt-get install diatheke sword-text-kjv sword-text-web python3 (Debian/Ubuntu), then run this script again" ;;
   esac

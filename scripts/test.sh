@@ -15,9 +15,9 @@
 #
 # Data: only the labels train, cli and full use datasets, so `-L unit` (or gradcheck, golden)
 # fetches nothing and runs on a machine without data/. Otherwise mnist is required, and
-# fashion-mnist and shakespeare are fetched when they can be; when one cannot, the tests that
-# need it skip -- except under CI=true, where tests never skip for missing data, so this script
-# then requires all three. (kjv is not used by the tests.)
+# fashion-mnist, shakespeare and sentiment (phase 4) are fetched when they can be; when one
+# cannot, the tests that need it skip -- except under CI=true, where tests never skip for
+# missing data, so this script then requires all four. (kjv is not used by the tests.)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -59,10 +59,10 @@ cd "$AIJ_ROOT"
 if needs_data "$@"; then
   say "== data"
   if [[ ${CI:-} == true ]]; then
-    scripts/get_data.sh mnist fashion-mnist shakespeare || die "CI=true: the test data must be complete"
+    scripts/get_data.sh mnist fashion-mnist shakespeare sentiment || die "CI=true: the test data must be complete"
   else
     scripts/get_data.sh mnist || die "mnist is needed by the tests"
-    scripts/get_data.sh fashion-mnist shakespeare ||
+    scripts/get_data.sh fashion-mnist shakespeare sentiment ||
       warn "continuing without some optional data: the tests that need it will skip"
   fi
 else
