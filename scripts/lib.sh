@@ -19,7 +19,7 @@ phase_data() {  # PHASE -> the datasets scripts/get_data.sh must fetch for it
   case $1 in
     phase1_perceptron | phase2_backprop) echo "mnist" ;;
     phase3_cnn_rnn) echo "mnist fashion-mnist shakespeare" ;;
-    phase4_lstm_gan) echo "mnist shakespeare" ;;
+    phase4_lstm_gan) echo "mnist fashion-mnist shakespeare sentiment" ;;
     phase5_resnet) echo "mnist fashion-mnist" ;;
     phase6_transformer) echo "bible-en-es shakespeare" ;;
     phase7_llm) echo "shakespeare kjv bible-kjv-web" ;;
