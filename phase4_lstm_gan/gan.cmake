@@ -11,7 +11,7 @@ target_sources(phase4_lstm_gan_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/lesson_gan.cpp)
 
 if(AIJ_BUILD_TESTS)
-  foreach(label unit gradcheck)
+  foreach(label unit gradcheck golden)
     set(name phase4_lstm_gan_gan_${label}_tests)
     aij_add_test(${name} ${label} LIBRARIES phase4_lstm_gan_lib
                  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/test_gan_${label}.cpp)
