@@ -213,6 +213,17 @@ SampleScores score_images(const Evaluator& model, const float* images, int64_t N
   return s;
 }
 
+double mean_image_distance(const float* a, int64_t na, const float* b, int64_t nb) {
+  double total = 0.0;
+  for (int64_t p = 0; p < kS1 * kS1; ++p) {
+    double ma = 0.0, mb = 0.0;
+    for (int64_t n = 0; n < na; ++n) ma += a[n * kS1 * kS1 + p];
+    for (int64_t n = 0; n < nb; ++n) mb += b[n * kS1 * kS1 + p];
+    total += std::abs(ma / static_cast<double>(na) - mb / static_cast<double>(nb));
+  }
+  return total / static_cast<double>(kS1 * kS1);
+}
+
 double train_evaluator(Evaluator& model, const common::ImageDataset& data,
                        const EvaluatorTrainConfig& config) {
   common::Rng rng(config.seed);

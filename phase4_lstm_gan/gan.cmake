@@ -11,7 +11,7 @@ target_sources(phase4_lstm_gan_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/lesson_gan.cpp)
 
 if(AIJ_BUILD_TESTS)
-  foreach(label unit gradcheck golden)
+  foreach(label unit gradcheck golden train full)
     set(name phase4_lstm_gan_gan_${label}_tests)
     aij_add_test(${name} ${label} LIBRARIES phase4_lstm_gan_lib
                  SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/test_gan_${label}.cpp)
@@ -19,6 +19,7 @@ if(AIJ_BUILD_TESTS)
       PHASE_EXE="$<TARGET_FILE:phase4_lstm_gan>"
       GAN_GOLDEN_DIR="${CMAKE_CURRENT_LIST_DIR}/tests/golden")
   endforeach()
+  add_dependencies(phase4_lstm_gan_gan_full_tests phase4_lstm_gan)
 endif()
 
 # LeakyReLU, ReLU and the max in the evaluator's pooling compute with selects; GCC vectorises

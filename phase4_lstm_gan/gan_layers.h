@@ -91,15 +91,32 @@ inline constexpr int64_t kElementGrain = 16384;
 //   out = in if in > 0, else slope * in
 template <class Real>
 void leaky_relu_forward(Real* out, const Real* in, int64_t n, Real slope) {
-  common::parallel_for(0, n, kElementGrain, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) out[i] = in[i] > Real(0) ? in[i] : slope * in[i];
+  // The task copies slope and the pointers into locals: read through the task object they
+  // could alias out[], and the compiler would reload them after every store instead of
+  // vectorising the loop (measured: 6% of a DCGAN step, scalar).
+  common::parallel_for(0, n, kElementGrain, [=](int64_t lo, int64_t hi) {
+    const Real s = slope;
+    const Real* x = in;
+    Real* y = out;
+    for (int64_t i = lo; i < hi; ++i) {
+      const Real v = x[i];
+      y[i] = v > Real(0) ? v : s * v;
+    }
   });
 }
 // d_in += d_out * (1 if out > 0 else slope)   (out and in have the same sign)
 template <class Real>
 void leaky_relu_backward(Real* d_in, const Real* d_out, const Real* out, int64_t n, Real slope) {
-  common::parallel_for(0, n, kElementGrain, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) d_in[i] += d_out[i] * (out[i] > Real(0) ? Real(1) : slope);
+  // Locals as in the forward; the select becomes a blend, no branch on random signs.
+  common::parallel_for(0, n, kElementGrain, [=](int64_t lo, int64_t hi) {
+    const Real s = slope;
+    const Real* g = d_out;
+    const Real* y = out;
+    Real* dx = d_in;
+    for (int64_t i = lo; i < hi; ++i) {
+      const Real gi = g[i];
+      dx[i] += y[i] > Real(0) ? gi : s * gi;
+    }
   });
 }
 

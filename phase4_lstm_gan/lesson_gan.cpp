@@ -41,7 +41,7 @@ std::unique_ptr<gan::GanModel> make_model(const std::string& model) {
 
 // Default epochs: the (30 / 20 / 100); --quick: a few; --epochs overrides.
 int default_epochs(const common::CommonFlags& flags, const std::string& model) {
-  if (flags.quick) return model == "cgan" ? 4 : 2;
+  if (flags.quick) return model == "dcgan" ? 1 : 3;
   return model == "mlp" ? 30 : model == "dcgan" ? 20 : 100;
 }
 
@@ -187,7 +187,10 @@ void run_model(const common::CommonFlags& flags, const Run& run, const common::I
   const std::vector<float> samples = gan::sample_images(*model, score_z, score_y, kScored);
   const gan::SampleScores s = gan::score_images(evaluator, samples.data(), kScored,
                                                 model->conditional() ? score_y.data() : nullptr);
+  const double distance = gan::mean_image_distance(samples.data(), kScored, ds.test_x.data(),
+                                                   std::min<int64_t>(kScored, ds.test_x.dim(0)));
   say("\n    " + std::to_string(kScored) + " samples: " + scores_line(s) +
+      fmt("\n    mean-image distance to real test images %.3f", distance) +
       "\n    predicted classes:\n" + histogram_text(s));
   if (!model->conditional())
     write_histogram_svg(out_file(flags, prefix + "_classes.svg"),
@@ -203,6 +206,7 @@ void run_model(const common::CommonFlags& flags, const Run& run, const common::I
   out["batch_size"] = train.batch_size;
   out["lr"] = static_cast<double>(train.adam.lr);
   put_scores(out, s);
+  out["mean_image_l1"] = distance;
   out["final_d_loss"] = history.back().d_loss;
   out["final_g_loss"] = history.back().g_loss;
   out["seconds_per_epoch"] = seconds_per_epoch;
