@@ -1,0 +1,309 @@
+// phase5_resnet/main.cpp -- the lesson driver of phase 5: BatchNorm and residual
+// connections; a 56-layer ResNet beats the shallow networks it could not beat without them.
+//
+// What this phase builds (one file per idea, read in this order):
+//   layers.h/.cpp     copied forward from phase 3: matrix products (common/matmul.h),
+//                     initialisation, ReLU, fully connected layer, softmax cross-entropy,
+//                     SGD with momentum and weight decay, cosine schedule
+//   conv.h/.cpp       copied forward from phase 3: 2-D convolution, direct loops, plain and
+//                     fast im2col + one matrix product per mini-batch (bias now optional)
+//   batchnorm.h       Batch Normalization (Ioffe and Szegedy 2015): training mode, running
+//                     averages for evaluation, the three-term backward pass
+//   resnet.h/.cpp     the residual network of He et al. 2015 (section 4.2) and its plain twin:
+//                     conv + BN units, the basic block with shortcuts A and B, global average
+//                     pooling, the network's forward and backward, He initialisation, the
+//                     training loop (augmentation, warm-up, cosine or step schedule,
+//                     checkpoints with exact resume), the gradient-flow measurement
+//   lesson.h          what the experiments share (flags, configurations, pictures)
+//   lesson_experiments.cpp   gradient_flow
+// From an experiment, every layer's forward and backward is at most two files away:
+//   resnet, degradation   main.cpp -> resnet.cpp -> resnet.h (block, GAP), batchnorm.h,
+//                         conv.h, layers.h
+//   gradient_flow         lesson_experiments.cpp -> resnet.cpp -> the same layer files
+// What it leaves out: the paper's ImageNet networks (bottleneck blocks, 7x7 stem, 152
+// layers), CIFAR-10 itself (Fashion-MNIST instead, 28x28 gray), the 64k-iteration schedule.
+//
+// Build, run, test (from the repository root):
+//   cmake --preset release && cmake --build --preset release
+//   build/release/phase5_resnet/phase5_resnet                        # the whole lesson
+//   build/release/phase5_resnet/phase5_resnet resnet --depth 56 --epochs 2
+//   ctest --preset release -R phase5_resnet
+//
+// This file parses flags, runs the experiments in teaching order with narration, writes
+// the pictures and records the numbers (--json). The ideas live in the files above.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "lesson.h"
+#include "resnet.h"
+
+namespace phase5_lesson {
+
+constexpr const char* kPhase = "phase5_resnet";
+
+// ---------------------------------------------------------------------------
+// What the experiments share
+
+const common::ImageDataset& fashion(Lesson& lesson) {
+  if (!lesson.data) {
+    const bool quick = lesson.flags.quick;
+    lesson.data = common::load_image_dataset(lesson.flags.data_dir, "fashion-mnist",
+                                             quick ? 2000 : 0, quick ? 1000 : 0);
+  }
+  return *lesson.data;
+}
+
+phase5::ResNetConfig net_config(const Lesson& lesson, int64_t default_depth, bool plain) {
+  const Options& o = lesson.options;
+  return {.depth = o.depth > 0 ? o.depth : default_depth,
+          .residual = !plain,
+          .shortcut = o.shortcut == "B" ? phase5::Shortcut::kB : phase5::Shortcut::kA,
+          .batchnorm = !o.no_batchnorm,
+          .zero_init_residual = o.zero_init};
+}
+
+phase5::TrainConfig train_config(const Lesson& lesson, const TrainDefaults& d) {
+  const common::CommonFlags& f = lesson.flags;
+  const Options& o = lesson.options;
+  phase5::TrainConfig t;
+  t.epochs = f.epochs_or(d.epochs);
+  t.batch_size = f.batch_size_or(128);
+  t.sgd.lr = static_cast<float>(f.lr_or(d.lr));
+  t.schedule = o.schedule == "step" ? phase5::Schedule::kStep : phase5::Schedule::kCosine;
+  t.warmup_steps = o.warmup >= 0 ? o.warmup : d.warmup;
+  t.train_images = o.train_images >= 0 ? o.train_images : d.train_images;
+  t.seed = f.seed;
+  t.verbose = true;
+  return t;
+}
+
+common::Series loss_series(const std::string& name, const phase5::TrainResult& r) {
+  common::Series s{.name = name, .markers = r.history.size() < 30, .line = true};
+  for (const auto& e : r.history) {
+    s.x.push_back(e.epoch);
+    s.y.push_back(e.train_loss);
+  }
+  return s;
+}
+
+common::Series error_series(const std::string& name, const phase5::TrainResult& r) {
+  common::Series s{.name = name, .markers = r.history.size() < 30, .line = true};
+  for (const auto& e : r.history) {
+    s.x.push_back(e.epoch);
+    s.y.push_back(100.0 * (1.0 - e.test_accuracy));
+  }
+  return s;
+}
+
+namespace {
+
+std::string describe_training(const phase5::TrainConfig& t, int64_t n_train) {
+  return std::to_string(t.epochs) + " epochs of " + std::to_string(n_train) +
+         " images, batch " + std::to_string(t.batch_size) + ", SGD lr " + fmt("%g", t.sgd.lr) +
+         (t.warmup_steps > 0 ? " (warm-up " + std::to_string(t.warmup_steps) + " steps)" : "") +
+         (t.schedule == phase5::Schedule::kCosine ? ", cosine to 0" : ", step /10 at 50%, 75%") +
+         ", momentum 0.9, weight decay " + fmt("%g", t.sgd.weight_decay) +
+         (t.augment ? ", random crop (pad 2) + flip" : "") + ", seed " + std::to_string(t.seed);
+}
+
+int64_t images_used(const phase5::TrainConfig& t, const common::ImageDataset& ds) {
+  return t.train_images > 0 ? std::min(t.train_images, ds.train_x.dim(0)) : ds.train_x.dim(0);
+}
+
+struct NetRun {
+  phase5::ResNetConfig config;
+  phase5::TrainResult result;
+  int64_t params = 0, flops = 0;
+  double seconds = 0.0;
+};
+
+NetRun train_one(Lesson& lesson, const phase5::ResNetConfig& config, phase5::TrainConfig train) {
+  common::Timer timer;
+  const common::ImageDataset& ds = fashion(lesson);
+  phase5::ResNet net(config);
+  train.label = phase5::describe(config);
+  say("\n  " + phase5::describe(config) + ": " + std::to_string(net.parameter_count()) +
+      " parameters, " + fmt("%.1f", phase5::flops_per_image(net) / 1e6) + " MFLOPs per image\n");
+  NetRun run;
+  run.config = config;
+  run.result = phase5::train_resnet(net, ds, train);
+  run.params = net.parameter_count();
+  run.flops = phase5::flops_per_image(net);
+  run.seconds = timer.seconds();
+  return run;
+}
+
+void record(common::Json& m, const NetRun& run) {
+  m["train_loss"] = run.result.train_loss;
+  m["test_accuracy"] = run.result.test_accuracy;
+  m["params"] = run.params;
+  m["flops_per_image"] = run.flops;
+  m["seconds"] = run.seconds;
+  m["epochs"] = static_cast<int64_t>(run.result.history.size());
+  m["images_per_second"] = run.result.images_per_second;
+  common::Json loss = common::Json::array(), acc = common::Json::array();
+  for (const auto& e : run.result.history) {
+    loss.push_back(e.train_loss);
+    acc.push_back(e.test_accuracy);
+  }
+  m["train_loss_per_epoch"] = loss;
+  m["test_accuracy_per_epoch"] = acc;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// resnet: one network, as the flags describe it
+
+void resnet(Lesson& lesson) {
+  const Options& o = lesson.options;
+  const phase5::ResNetConfig config = net_config(lesson, 20, o.plain);
+  heading("resnet: one network on Fashion-MNIST",
+          R"(A 3x3 convolution, three stages of basic blocks (16, 32, 64 channels; the
+maps shrink 28 -> 14 -> 7), global average pooling and one fully connected layer.
+Every convolution is followed by BatchNorm; a residual block adds its input to its
+output, a plain block does not.
+)");
+  phase5::TrainConfig train = train_config(lesson, {.epochs = lesson.flags.quick ? 1 : 10,
+                                                    .train_images = 0,
+                                                    .warmup = 0,
+                                                    .lr = 0.1f});
+  train.checkpoint = o.checkpoint;
+  train.resume = o.resume;
+  train.stop_after = o.stop_after;
+  const common::ImageDataset& ds = fashion(lesson);
+  say("  data: Fashion-MNIST, " + std::to_string(images_used(train, ds)) + " training and " +
+      std::to_string(ds.test_x.dim(0)) + " test images\n  training: " +
+      describe_training(train, images_used(train, ds)) + "\n");
+  const NetRun run = train_one(lesson, config, train);
+  say("\n  " + phase5::describe(config) + ": train loss " + fmt("%.4f", run.result.train_loss) +
+      ", test accuracy " + fmt("%.4f", run.result.test_accuracy) + ", " +
+      fmt("%.0f", run.result.images_per_second) + " training images/s\n");
+  if (run.result.stopped)
+    say("  stopped after epoch " + std::to_string(o.stop_after) + "; continue with --resume\n");
+  common::Json& m = lesson.metrics.experiment("resnet");
+  m["model"] = phase5::describe(config);
+  record(m, run);
+}
+
+// ---------------------------------------------------------------------------
+// Flags
+
+namespace {
+
+void check_flags(const common::CommonFlags& f, const Options& o) {
+  const std::string& e = f.experiment;
+  if (o.shortcut != "A" && o.shortcut != "B")
+    throw common::UsageError("--shortcut expects A or B, got '" + o.shortcut + "'");
+  if (o.schedule != "cosine" && o.schedule != "step")
+    throw common::UsageError("--schedule expects cosine or step, got '" + o.schedule + "'");
+  if (o.depth != 0 && (o.depth < 8 || (o.depth - 2) % 6 != 0))
+    throw common::UsageError("--depth expects 6n + 2 (8, 20, 32, 44, 56, 110), got " +
+                             std::to_string(o.depth));
+  if (o.train_images == 0 || o.train_images < -1)
+    throw common::UsageError("--train-images expects a positive number");
+  if (o.warmup < -1) throw common::UsageError("--warmup expects a number of steps >= 0");
+  if (o.stop_after < 0) throw common::UsageError("--stop-after expects a positive number");
+  const bool single = e == "resnet";
+  auto only = [&](bool given, const char* flag, bool allowed, const char* who) {
+    if (given && !allowed)
+      throw common::UsageError(std::string(flag) + " is not used by " +
+                               (e.empty() ? std::string("the whole lesson") : e) + ": it is for " +
+                               who);
+  };
+  only(o.depth != 0, "--depth", single, "resnet");
+  only(o.plain, "--plain", single, "resnet");
+  only(o.no_batchnorm, "--no-batchnorm", single, "resnet");
+  only(!o.checkpoint.empty(), "--checkpoint", single, "resnet");
+  only(o.resume, "--resume", single, "resnet");
+  only(o.stop_after != 0, "--stop-after", single, "resnet");
+  const bool trains = single || e == "degradation" || e == "gradient_flow";
+  only(o.shortcut != "A", "--shortcut", trains, "resnet, degradation and gradient_flow");
+  only(o.zero_init, "--zero-init", single || e == "degradation", "resnet and degradation");
+  only(o.warmup != -1, "--warmup", single || e == "degradation", "resnet and degradation");
+  only(o.schedule != "cosine", "--schedule", single || e == "degradation",
+       "resnet and degradation");
+  only(o.train_images != -1, "--train-images", trains, "resnet, degradation and gradient_flow");
+  if (f.steps > 0) throw common::UsageError("--steps is not used: every experiment counts epochs");
+  const bool epochs = single || e == "degradation";
+  only(f.epochs > 0, "--epochs", epochs, "resnet and degradation");
+  only(f.batch_size > 0, "--batch-size", trains, "resnet, degradation and gradient_flow");
+  only(f.lr > 0, "--lr", trains, "resnet, degradation and gradient_flow");
+  if ((o.resume || o.stop_after > 0) && o.checkpoint.empty())
+    throw common::UsageError("--resume and --stop-after need --checkpoint FILE");
+}
+
+}  // namespace
+
+}  // namespace phase5_lesson
+
+using namespace phase5_lesson;  // NOLINT: the lesson's experiments, in order, below
+
+int main(int argc, char** argv) {
+  return common::run_main(kPhase, [&] {
+    common::flush_denormals_to_zero();  // docs/CONVENTIONS.md §8
+    common::FlagParser parser(
+        kPhase,
+        R"(Phase 5: BatchNorm (Ioffe and Szegedy 2015) and residual networks (He et al. 2015)
+on Fashion-MNIST: a plain 56-layer network trains worse than a 20-layer one (the
+degradation problem); with identity shortcuts the 56-layer network wins.)");
+    parser.add_experiment("resnet", "one network (--depth, --plain, --shortcut); checkpoints");
+    parser.add_experiment("gradient_flow",
+                          "||dL/d block output|| over depth, plain-56 vs resnet-56");
+    Options options;
+    parser.add_flag("depth", &options.depth, "resnet: 6n + 2 layers (20, 32, 44, 56, 110); 0: 20");
+    parser.add_flag("plain", &options.plain, "resnet: the plain twin (no shortcuts)");
+    parser.add_flag("shortcut", &options.shortcut,
+                    "A: identity, zero-padded channels when the shape changes; B: 1x1 projection "
+                    "there");
+    parser.add_flag("no-batchnorm", &options.no_batchnorm,
+                    "resnet: no BatchNorm (convolutions get biases)");
+    parser.add_flag("zero-init", &options.zero_init,
+                    "resnet, degradation: each block's last BatchNorm scale starts at 0 (Goyal et "
+                    "al. 2017)");
+    parser.add_flag("warmup", &options.warmup,
+                    "resnet, degradation: linear learning-rate warm-up over this many steps, from "
+                    "lr/10; -1: the experiment's default");
+    parser.add_flag("schedule", &options.schedule,
+                    "resnet, degradation: cosine (to 0) or step (lr/10 at 50% and 75%)");
+    parser.add_flag("train-images", &options.train_images,
+                    "the first N training images; -1: the experiment's default");
+    parser.add_flag("checkpoint", &options.checkpoint,
+                    "resnet: save the whole training state to FILE after every epoch");
+    parser.add_flag("resume", &options.resume,
+                    "resnet: continue from --checkpoint with the same flags (same result as an "
+                    "uninterrupted run)");
+    parser.add_flag("stop-after", &options.stop_after,
+                    "resnet: stop after N epochs (to be continued with --resume)");
+    parser.set_epilog(
+        R"(--lr is the base learning rate of SGD (momentum 0.9, weight decay 1e-4), reached
+after the warm-up and decayed by the schedule; --epochs counts passes over the
+training images used; --batch-size is images per step (default 128).
+Data (fetched by scripts/get_data.sh fashion-mnist into data/fashion-mnist): 60,000
+training and 10,000 test images. Pictures and charts go to --out-dir.)");
+    const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
+    check_flags(flags, options);
+    Lesson lesson{
+        .flags = flags,
+        .options = options,
+        .metrics = common::Metrics(kPhase, flags.seed, common::num_threads(), flags.quick)};
+    if (flags.quick) common::ProgressBar::set_enabled(false);
+
+    const std::string& e = flags.experiment;
+    if (e == "resnet") resnet(lesson);
+    if (e == "gradient_flow") gradient_flow(lesson);
+    if (e.empty()) {
+      say(R"(Phase 5: BatchNorm and residual networks. Experiments in teaching order:
+gradient_flow.
+)");
+      gradient_flow(lesson);
+    }
+    lesson.metrics.write(flags.json_path);
+    if (!flags.json_path.empty()) say("\nmetrics: " + flags.json_path + "\n");
+    return 0;
+  });
+}
