@@ -19,7 +19,7 @@ struct Options {
   bool plain = false;             // resnet: the plain twin
   std::string shortcut = "A";     // A (zero-padding identity) or B (1x1 projection)
   bool no_batchnorm = false;      // resnet: convolutions with biases, no BatchNorm
-  bool zero_init = false;         // zero-initialise each block's last BN scale
+  int64_t zero_init = -1;         // 1: zero-initialise each block's last BN scale (-1: default)
   int64_t warmup = -1;            // warm-up steps (-1: the experiment's default)
   std::string schedule = "cosine";  // cosine or step
   int64_t train_images = -1;      // training images used (-1: the experiment's default)
@@ -33,6 +33,7 @@ struct Lesson {
   Options options;
   common::Metrics metrics;
   std::optional<common::ImageDataset> data{};  // Fashion-MNIST, loaded once
+  std::optional<double> resnet56{};            // degradation's resnet-56 test accuracy
 };
 
 using common::fmt;
@@ -63,11 +64,14 @@ inline void write_chart(const Lesson& lesson, const std::string& name,
   say("    wrote " + path + "\n");
 }
 
-// Fashion-MNIST (--quick: the first 2,000 training and 1,000 test images).
+// Fashion-MNIST (--quick: the first 1,000 training and 500 test images).
 const common::ImageDataset& fashion(Lesson& lesson);
 
-// The network the flags describe (--depth, --plain, --shortcut, --no-batchnorm, --zero-init).
-phase5::ResNetConfig net_config(const Lesson& lesson, int64_t default_depth, bool plain);
+// The network the flags describe (--depth, --plain, --shortcut, --no-batchnorm, --zero-init;
+// zero initialisation applies to residual nets only: in a plain block it would zero the
+// block's output).
+phase5::ResNetConfig net_config(const Lesson& lesson, int64_t default_depth, bool plain,
+                                bool default_zero_init = false);
 // The training run the flags describe, with the experiment's defaults.
 struct TrainDefaults {
   int epochs;
@@ -77,7 +81,12 @@ struct TrainDefaults {
 };
 phase5::TrainConfig train_config(const Lesson& lesson, const TrainDefaults& defaults);
 
-// One line per epoch, the training-loss and test-error curves as series.
+// Writes several charts side by side (and in rows) as one SVG.
+void write_panels(const Lesson& lesson, const std::string& name,
+                  const std::vector<std::vector<common::Series>>& series,
+                  const std::vector<common::ChartOptions>& options, int columns);
+
+// The training-loss and test-error curves as series.
 common::Series loss_series(const std::string& name, const phase5::TrainResult& r);
 common::Series error_series(const std::string& name, const phase5::TrainResult& r);
 

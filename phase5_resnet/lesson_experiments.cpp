@@ -20,13 +20,14 @@ struct Flow {
 
 Flow measure_flow(Lesson& lesson, const phase5::ResNetConfig& config, int64_t train_images,
                   int64_t batch, float lr) {
+  const int batches = lesson.flags.quick ? 2 : 4;
   const common::ImageDataset& ds = fashion(lesson);
   phase5::ResNet net(config);
   Flow flow;
   // At initialisation: the same init that training uses (seed), 4 batches.
   common::Rng rng(lesson.flags.seed);
   phase5::resnet_init(net, rng);
-  flow.at_init = phase5::block_gradient_norms(net, ds, batch, 4, lesson.flags.seed + 100);
+  flow.at_init = phase5::block_gradient_norms(net, ds, batch, batches, lesson.flags.seed + 100);
   // After one epoch of training (train_resnet initialises from the same seed again).
   phase5::TrainConfig train = train_config(lesson, {.epochs = 1,
                                                     .train_images = train_images,
@@ -36,7 +37,7 @@ Flow measure_flow(Lesson& lesson, const phase5::ResNetConfig& config, int64_t tr
   train.batch_size = batch;
   train.label = phase5::describe(config);
   phase5::train_resnet(net, ds, train);
-  flow.after_epoch = phase5::block_gradient_norms(net, ds, batch, 4, lesson.flags.seed + 100);
+  flow.after_epoch = phase5::block_gradient_norms(net, ds, batch, batches, lesson.flags.seed + 100);
   return flow;
 }
 
@@ -57,8 +58,9 @@ Jacobian is I + dF/dx: the identity carries the gradient down unchanged and the
 products add paths instead of only multiplying them.
 )");
   const bool quick = lesson.flags.quick;
+  // --quick: one epoch of 128 images, 2 batches of 32 per measurement.
   const int64_t images = lesson.options.train_images > 0 ? lesson.options.train_images
-                                                          : (quick ? 1000 : 10000);
+                                                          : (quick ? 128 : 10000);
   const int64_t batch = lesson.flags.batch_size_or(quick ? 32 : 128);
   const float lr = static_cast<float>(lesson.flags.lr_or(0.1));
   phase5::ResNetConfig plain = net_config(lesson, 56, true);

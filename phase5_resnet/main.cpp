@@ -52,18 +52,20 @@ const common::ImageDataset& fashion(Lesson& lesson) {
   if (!lesson.data) {
     const bool quick = lesson.flags.quick;
     lesson.data = common::load_image_dataset(lesson.flags.data_dir, "fashion-mnist",
-                                             quick ? 2000 : 0, quick ? 1000 : 0);
+                                             quick ? 1000 : 0, quick ? 500 : 0);
   }
   return *lesson.data;
 }
 
-phase5::ResNetConfig net_config(const Lesson& lesson, int64_t default_depth, bool plain) {
+phase5::ResNetConfig net_config(const Lesson& lesson, int64_t default_depth, bool plain,
+                                bool default_zero_init) {
   const Options& o = lesson.options;
+  const bool zero_init = o.zero_init >= 0 ? o.zero_init == 1 : default_zero_init;
   return {.depth = o.depth > 0 ? o.depth : default_depth,
           .residual = !plain,
           .shortcut = o.shortcut == "B" ? phase5::Shortcut::kB : phase5::Shortcut::kA,
           .batchnorm = !o.no_batchnorm,
-          .zero_init_residual = o.zero_init};
+          .zero_init_residual = zero_init && !plain};
 }
 
 phase5::TrainConfig train_config(const Lesson& lesson, const TrainDefaults& d) {
@@ -97,6 +99,26 @@ common::Series error_series(const std::string& name, const phase5::TrainResult& 
     s.y.push_back(100.0 * (1.0 - e.test_accuracy));
   }
   return s;
+}
+
+void write_panels(const Lesson& lesson, const std::string& name,
+                  const std::vector<std::vector<common::Series>>& series,
+                  const std::vector<common::ChartOptions>& options, int columns) {
+  const int w = options[0].width, h = options[0].height;
+  const int rows = (static_cast<int>(series.size()) + columns - 1) / columns;
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+                    std::to_string(w * columns) + "\" height=\"" + std::to_string(h * rows) +
+                    "\">\n";
+  for (size_t i = 0; i < series.size(); ++i) {
+    std::string panel = common::svg_line_chart(series[i], options[i]);
+    const int x = static_cast<int>(i) % columns * w, y = static_cast<int>(i) / columns * h;
+    panel.insert(4, " x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(y) + "\"");
+    svg += panel;
+  }
+  svg += "</svg>\n";
+  const std::string path = out_path(lesson, name);
+  common::write_file_atomic(path, svg);
+  say("    wrote " + path + "\n");
 }
 
 namespace {
@@ -161,14 +183,14 @@ void record(common::Json& m, const NetRun& run) {
 
 void resnet(Lesson& lesson) {
   const Options& o = lesson.options;
-  const phase5::ResNetConfig config = net_config(lesson, 20, o.plain);
+  const phase5::ResNetConfig config = net_config(lesson, lesson.flags.quick ? 8 : 20, o.plain);
   heading("resnet: one network on Fashion-MNIST",
           R"(A 3x3 convolution, three stages of basic blocks (16, 32, 64 channels; the
 maps shrink 28 -> 14 -> 7), global average pooling and one fully connected layer.
 Every convolution is followed by BatchNorm; a residual block adds its input to its
 output, a plain block does not.
 )");
-  phase5::TrainConfig train = train_config(lesson, {.epochs = lesson.flags.quick ? 1 : 10,
+  phase5::TrainConfig train = train_config(lesson, {.epochs = lesson.flags.quick ? 2 : 10,
                                                     .train_images = 0,
                                                     .warmup = 0,
                                                     .lr = 0.1f});
@@ -190,6 +212,106 @@ output, a plain block does not.
   record(m, run);
 }
 
+
+// ---------------------------------------------------------------------------
+// degradation: plain-20, plain-56, resnet-20, resnet-56 with the same budget
+
+// The default budget: see the README ("Finding a configuration") for what was tried.
+constexpr TrainDefaults kDegradation{.epochs = 4, .train_images = 10000,
+                                     .warmup = 100, .lr = 0.1f};
+constexpr bool kDegradationZeroInit = true;
+
+void degradation(Lesson& lesson) {
+  heading("degradation: deeper plain networks train worse; residual ones do not",
+          R"(He et al. (2015, figure 1 and figure 6) trained plain networks of 20 and 56 layers
+on CIFAR-10: the deeper one had the HIGHER training error -- not overfitting, an
+optimisation failure, "the degradation problem". The same stacks with identity
+shortcuts reversed the order: resnet-56 beat resnet-20. The four networks below
+share everything else: data, augmentation, schedule, number of steps.
+)");
+  const bool quick = lesson.flags.quick;
+  // --quick: resnet-8 and -14 for -20 and -56, one epoch of 1,000 images (a smoke test).
+  const int64_t shallow = quick ? 8 : 20, deep = quick ? 14 : 56;
+  phase5::TrainConfig train = train_config(
+      lesson, quick ? TrainDefaults{.epochs = 1, .train_images = 0, .warmup = 0, .lr = 0.1f}
+                    : kDegradation);
+  const common::ImageDataset& ds = fashion(lesson);
+  say("  data: Fashion-MNIST, " + std::to_string(images_used(train, ds)) + " training and " +
+      std::to_string(ds.test_x.dim(0)) + " test images\n  training (all four): " +
+      describe_training(train, images_used(train, ds)) + "\n");
+  struct Net {
+    const char* key;
+    int64_t depth;
+    bool plain;
+  };
+  const Net nets[] = {{"plain_20", shallow, true},
+                      {"plain_56", deep, true},
+                      {"resnet_20", shallow, false},
+                      {"resnet_56", deep, false}};
+  std::vector<NetRun> runs;
+  for (const Net& n : nets) {
+    phase5::ResNetConfig config = net_config(lesson, n.depth, n.plain, kDegradationZeroInit);
+    config.depth = n.depth;
+    runs.push_back(train_one(lesson, config, train));
+  }
+  const char* paper[] = {"-", "worse than plain-20", "8.75 %", "6.97 %"};
+  say("\n  network          train loss   test acc.   params   MFLOPs/img   train time   CIFAR-10 "
+      "error (paper)\n");
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const NetRun& r = runs[i];
+    say(fmt("  %-16s %10.4f   %9.4f   %6.3fM   %10.1f   %8.0f s   %s\n",
+            phase5::describe(r.config).substr(0, 16).c_str(), r.result.train_loss,
+            r.result.test_accuracy, r.params / 1e6, r.flops / 1e6, r.result.train_seconds,
+            paper[i]));
+  }
+  say("  (the paper's table 6 also lists resnet-32 7.51 %, -44 7.17 %, -110 6.43 %; its plain\n"
+      "  nets appear only in figure 6, with plain-56 above plain-20)\n");
+  const double p20 = runs[0].result.train_loss, p56 = runs[1].result.train_loss;
+  const double r20 = runs[2].result.train_loss, r56 = runs[3].result.train_loss;
+  auto yes = [](bool b) { return b ? "yes" : "NO"; };
+  say(std::string("\n  plain deep loss > plain shallow loss (degradation):  ") + yes(p56 > p20) +
+      "\n  resnet deep loss < plain deep loss:                   " + yes(r56 < p56) +
+      "\n  resnet deep loss <= resnet shallow loss:              " + yes(r56 <= r20) +
+      "\n  resnet deep test accuracy > both plain nets, >= resnet shallow: " +
+      yes(runs[3].result.test_accuracy > runs[0].result.test_accuracy &&
+          runs[3].result.test_accuracy > runs[1].result.test_accuracy &&
+          runs[3].result.test_accuracy >= runs[2].result.test_accuracy) +
+      "\n");
+
+  // Figure 6 of the paper: plain nets left, residual nets right; loss above, error below.
+  auto name = [&](size_t i) { return phase5::describe(runs[i].config).substr(0, 9); };
+  const common::ChartOptions loss{.x_label = "epoch", .y_label = "training loss (nats)",
+                                  .log_y = true};
+  const common::ChartOptions err{.x_label = "epoch", .y_label = "test error (%)"};
+  auto titled = [](common::ChartOptions o, const std::string& t) {
+    o.title = t;
+    return o;
+  };
+  say("\n");
+  write_panels(lesson, "degradation.svg",
+               {{loss_series(name(0), runs[0].result), loss_series(name(1), runs[1].result)},
+                {loss_series(name(2), runs[2].result), loss_series(name(3), runs[3].result)},
+                {error_series(name(0), runs[0].result), error_series(name(1), runs[1].result)},
+                {error_series(name(2), runs[2].result), error_series(name(3), runs[3].result)}},
+               {titled(loss, "plain networks: training loss"),
+                titled(loss, "residual networks: training loss"),
+                titled(err, "plain networks: test error"),
+                titled(err, "residual networks: test error")},
+               2);
+
+  common::Json& m = lesson.metrics.experiment("degradation");
+  m["train_images"] = images_used(train, ds);
+  m["test_images"] = ds.test_x.dim(0);
+  m["warmup_steps"] = train.warmup_steps;
+  m["zero_init_residual"] = runs[3].config.zero_init_residual;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    common::Json& net = m[nets[i].key];
+    net["model"] = phase5::describe(runs[i].config);
+    record(net, runs[i]);
+  }
+  lesson.resnet56 = runs[3].result.test_accuracy;
+}
+
 // ---------------------------------------------------------------------------
 // Flags
 
@@ -206,6 +328,8 @@ void check_flags(const common::CommonFlags& f, const Options& o) {
                              std::to_string(o.depth));
   if (o.train_images == 0 || o.train_images < -1)
     throw common::UsageError("--train-images expects a positive number");
+  if (o.zero_init < -1 || o.zero_init > 1)
+    throw common::UsageError("--zero-init expects 0 or 1");
   if (o.warmup < -1) throw common::UsageError("--warmup expects a number of steps >= 0");
   if (o.stop_after < 0) throw common::UsageError("--stop-after expects a positive number");
   const bool single = e == "resnet";
@@ -223,7 +347,7 @@ void check_flags(const common::CommonFlags& f, const Options& o) {
   only(o.stop_after != 0, "--stop-after", single, "resnet");
   const bool trains = single || e == "degradation" || e == "gradient_flow";
   only(o.shortcut != "A", "--shortcut", trains, "resnet, degradation and gradient_flow");
-  only(o.zero_init, "--zero-init", single || e == "degradation", "resnet and degradation");
+  only(o.zero_init != -1, "--zero-init", single || e == "degradation", "resnet and degradation");
   only(o.warmup != -1, "--warmup", single || e == "degradation", "resnet and degradation");
   only(o.schedule != "cosine", "--schedule", single || e == "degradation",
        "resnet and degradation");
@@ -252,6 +376,8 @@ int main(int argc, char** argv) {
 on Fashion-MNIST: a plain 56-layer network trains worse than a 20-layer one (the
 degradation problem); with identity shortcuts the 56-layer network wins.)");
     parser.add_experiment("resnet", "one network (--depth, --plain, --shortcut); checkpoints");
+    parser.add_experiment("degradation",
+                          "plain-20, plain-56, resnet-20, resnet-56: same budget, figure 6");
     parser.add_experiment("gradient_flow",
                           "||dL/d block output|| over depth, plain-56 vs resnet-56");
     Options options;
@@ -263,8 +389,8 @@ degradation problem); with identity shortcuts the 56-layer network wins.)");
     parser.add_flag("no-batchnorm", &options.no_batchnorm,
                     "resnet: no BatchNorm (convolutions get biases)");
     parser.add_flag("zero-init", &options.zero_init,
-                    "resnet, degradation: each block's last BatchNorm scale starts at 0 (Goyal et "
-                    "al. 2017)");
+                    "resnet, degradation: 1: each residual block's last BatchNorm scale starts at "
+                    "0 (Goyal et al. 2017); 0: at 1; -1: the experiment's default");
     parser.add_flag("warmup", &options.warmup,
                     "resnet, degradation: linear learning-rate warm-up over this many steps, from "
                     "lr/10; -1: the experiment's default");
@@ -295,11 +421,13 @@ training and 10,000 test images. Pictures and charts go to --out-dir.)");
 
     const std::string& e = flags.experiment;
     if (e == "resnet") resnet(lesson);
+    if (e == "degradation") degradation(lesson);
     if (e == "gradient_flow") gradient_flow(lesson);
     if (e.empty()) {
       say(R"(Phase 5: BatchNorm and residual networks. Experiments in teaching order:
-gradient_flow.
+degradation, gradient_flow.
 )");
+      degradation(lesson);
       gradient_flow(lesson);
     }
     lesson.metrics.write(flags.json_path);
