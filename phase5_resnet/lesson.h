@@ -33,7 +33,13 @@ struct Lesson {
   Options options;
   common::Metrics metrics;
   std::optional<common::ImageDataset> data{};  // Fashion-MNIST, loaded once
-  std::optional<double> resnet56{};            // degradation's resnet-56 test accuracy
+  // degradation's residual nets, reused by compare in the whole lesson (same budget)
+  struct Trained {
+    std::string name;
+    double accuracy = 0, images_per_second = 0;
+    int64_t params = 0, flops = 0;
+  };
+  std::vector<Trained> degradation_resnets{};
 };
 
 using common::fmt;
@@ -81,6 +87,13 @@ struct TrainDefaults {
 };
 phase5::TrainConfig train_config(const Lesson& lesson, const TrainDefaults& defaults);
 
+// The budget of the degradation experiment (and of compare): the README's "Finding a
+// configuration" says what was tried. The residual nets start with each block's last
+// BatchNorm scale at zero (--zero-init 0 turns it off).
+inline constexpr TrainDefaults kDegradationBudget{.epochs = 2, .train_images = 10000,
+                                                  .warmup = 50, .lr = 0.1f};
+inline constexpr bool kDegradationZeroInit = true;
+
 // Writes several charts side by side (and in rows) as one SVG.
 void write_panels(const Lesson& lesson, const std::string& name,
                   const std::vector<std::vector<common::Series>>& series,
@@ -90,7 +103,13 @@ void write_panels(const Lesson& lesson, const std::string& name,
 common::Series loss_series(const std::string& name, const phase5::TrainResult& r);
 common::Series error_series(const std::string& name, const phase5::TrainResult& r);
 
+// The stem's filters (PREFIX_stem_filters.png) and the misclassified test images
+// (PREFIX_misclassified.svg) of a trained network (lesson_pictures.cpp).
+void write_pictures(const Lesson& lesson, phase5::ResNet& net, const std::string& prefix);
+
 // The experiments of lesson_experiments.cpp.
 void gradient_flow(Lesson& lesson);
+void batchnorm(Lesson& lesson);
+void compare(Lesson& lesson);
 
 }  // namespace phase5_lesson

@@ -14,12 +14,22 @@
 //                     pooling, the network's forward and backward, He initialisation, the
 //                     training loop (augmentation, warm-up, cosine or step schedule,
 //                     checkpoints with exact resume), the gradient-flow measurement
+//   pool.h            copied forward from phase 3: max pooling (and average pooling)
+//   vgg.h/.cpp        a small VGG-style network (Simonyan and Zisserman 2014) with BatchNorm
+//   lenet.h/.cpp      copied forward from phase 3: LeNet-5 (ReLU + max-pooling)
+//   bench.h/.cpp      the `bench` experiment: images/s and where a training step's time goes
 //   lesson.h          what the experiments share (flags, configurations, pictures)
-//   lesson_experiments.cpp   gradient_flow
+//   lesson_experiments.cpp   gradient_flow, batchnorm, compare
+//   lesson_pictures.cpp      the stem's filters, the misclassified test images
 // From an experiment, every layer's forward and backward is at most two files away:
 //   resnet, degradation   main.cpp -> resnet.cpp -> resnet.h (block, GAP), batchnorm.h,
 //                         conv.h, layers.h
-//   gradient_flow         lesson_experiments.cpp -> resnet.cpp -> the same layer files
+//   gradient_flow,        lesson_experiments.cpp -> resnet.cpp -> the same layer files
+//   batchnorm
+//   compare               lesson_experiments.cpp -> vgg.cpp -> resnet.h (conv + BN units,
+//                         GAP), pool.h, layers.h;  -> lenet.cpp -> conv.h, pool.h, layers.h;
+//                         -> resnet.cpp as above
+//   bench                 main.cpp -> bench.cpp -> resnet.cpp, conv.h, batchnorm.h
 // What it leaves out: the paper's ImageNet networks (bottleneck blocks, 7x7 stem, 152
 // layers), CIFAR-10 itself (Fashion-MNIST instead, 28x28 gray), the 64k-iteration schedule.
 //
@@ -37,6 +47,7 @@
 #include <string>
 #include <vector>
 
+#include "bench.h"
 #include "common.h"
 #include "lesson.h"
 #include "resnet.h"
@@ -143,7 +154,8 @@ struct NetRun {
   double seconds = 0.0;
 };
 
-NetRun train_one(Lesson& lesson, const phase5::ResNetConfig& config, phase5::TrainConfig train) {
+NetRun train_one(Lesson& lesson, const phase5::ResNetConfig& config, phase5::TrainConfig train,
+                 const std::string& pictures = "") {
   common::Timer timer;
   const common::ImageDataset& ds = fashion(lesson);
   phase5::ResNet net(config);
@@ -156,6 +168,7 @@ NetRun train_one(Lesson& lesson, const phase5::ResNetConfig& config, phase5::Tra
   run.params = net.parameter_count();
   run.flops = phase5::flops_per_image(net);
   run.seconds = timer.seconds();
+  if (!pictures.empty()) write_pictures(lesson, net, pictures);
   return run;
 }
 
@@ -201,7 +214,7 @@ output, a plain block does not.
   say("  data: Fashion-MNIST, " + std::to_string(images_used(train, ds)) + " training and " +
       std::to_string(ds.test_x.dim(0)) + " test images\n  training: " +
       describe_training(train, images_used(train, ds)) + "\n");
-  const NetRun run = train_one(lesson, config, train);
+  const NetRun run = train_one(lesson, config, train, "resnet");
   say("\n  " + phase5::describe(config) + ": train loss " + fmt("%.4f", run.result.train_loss) +
       ", test accuracy " + fmt("%.4f", run.result.test_accuracy) + ", " +
       fmt("%.0f", run.result.images_per_second) + " training images/s\n");
@@ -216,11 +229,6 @@ output, a plain block does not.
 // ---------------------------------------------------------------------------
 // degradation: plain-20, plain-56, resnet-20, resnet-56 with the same budget
 
-// The default budget: see the README ("Finding a configuration") for what was tried.
-constexpr TrainDefaults kDegradation{.epochs = 4, .train_images = 10000,
-                                     .warmup = 100, .lr = 0.1f};
-constexpr bool kDegradationZeroInit = true;
-
 void degradation(Lesson& lesson) {
   heading("degradation: deeper plain networks train worse; residual ones do not",
           R"(He et al. (2015, figure 1 and figure 6) trained plain networks of 20 and 56 layers
@@ -234,7 +242,7 @@ share everything else: data, augmentation, schedule, number of steps.
   const int64_t shallow = quick ? 8 : 20, deep = quick ? 14 : 56;
   phase5::TrainConfig train = train_config(
       lesson, quick ? TrainDefaults{.epochs = 1, .train_images = 0, .warmup = 0, .lr = 0.1f}
-                    : kDegradation);
+                    : kDegradationBudget);
   const common::ImageDataset& ds = fashion(lesson);
   say("  data: Fashion-MNIST, " + std::to_string(images_used(train, ds)) + " training and " +
       std::to_string(ds.test_x.dim(0)) + " test images\n  training (all four): " +
@@ -252,7 +260,7 @@ share everything else: data, augmentation, schedule, number of steps.
   for (const Net& n : nets) {
     phase5::ResNetConfig config = net_config(lesson, n.depth, n.plain, kDegradationZeroInit);
     config.depth = n.depth;
-    runs.push_back(train_one(lesson, config, train));
+    runs.push_back(train_one(lesson, config, train, n.depth == deep && !n.plain ? "resnet56" : ""));
   }
   const char* paper[] = {"-", "worse than plain-20", "8.75 %", "6.97 %"};
   say("\n  network          train loss   test acc.   params   MFLOPs/img   train time   CIFAR-10 "
@@ -309,7 +317,12 @@ share everything else: data, augmentation, schedule, number of steps.
     net["model"] = phase5::describe(runs[i].config);
     record(net, runs[i]);
   }
-  lesson.resnet56 = runs[3].result.test_accuracy;
+  for (size_t i = 2; i < 4; ++i)
+    lesson.degradation_resnets.push_back({.name = "resnet-" + std::to_string(runs[i].config.depth),
+                                          .accuracy = runs[i].result.test_accuracy,
+                                          .images_per_second = runs[i].result.images_per_second,
+                                          .params = runs[i].params,
+                                          .flops = runs[i].flops});
 }
 
 // ---------------------------------------------------------------------------
@@ -346,16 +359,20 @@ void check_flags(const common::CommonFlags& f, const Options& o) {
   only(o.resume, "--resume", single, "resnet");
   only(o.stop_after != 0, "--stop-after", single, "resnet");
   const bool trains = single || e == "degradation" || e == "gradient_flow";
+  const bool some_training = trains || e == "batchnorm" || e == "compare" || e.empty();
   only(o.shortcut != "A", "--shortcut", trains, "resnet, degradation and gradient_flow");
-  only(o.zero_init != -1, "--zero-init", single || e == "degradation", "resnet and degradation");
+  only(o.zero_init != -1, "--zero-init", single || e == "degradation" || e == "compare",
+       "resnet, degradation and compare");
   only(o.warmup != -1, "--warmup", single || e == "degradation", "resnet and degradation");
   only(o.schedule != "cosine", "--schedule", single || e == "degradation",
        "resnet and degradation");
-  only(o.train_images != -1, "--train-images", trains, "resnet, degradation and gradient_flow");
+  only(o.train_images != -1, "--train-images", some_training,
+       "resnet, degradation, gradient_flow and batchnorm");
   if (f.steps > 0) throw common::UsageError("--steps is not used: every experiment counts epochs");
-  const bool epochs = single || e == "degradation";
-  only(f.epochs > 0, "--epochs", epochs, "resnet and degradation");
-  only(f.batch_size > 0, "--batch-size", trains, "resnet, degradation and gradient_flow");
+  const bool epochs = single || e == "degradation" || e == "compare";
+  only(f.epochs > 0, "--epochs", epochs, "resnet, degradation and compare");
+  only(f.batch_size > 0, "--batch-size", some_training,
+       "resnet, degradation, gradient_flow and batchnorm");
   only(f.lr > 0, "--lr", trains, "resnet, degradation and gradient_flow");
   if ((o.resume || o.stop_after > 0) && o.checkpoint.empty())
     throw common::UsageError("--resume and --stop-after need --checkpoint FILE");
@@ -380,6 +397,10 @@ degradation problem); with identity shortcuts the 56-layer network wins.)");
                           "plain-20, plain-56, resnet-20, resnet-56: same budget, figure 6");
     parser.add_experiment("gradient_flow",
                           "||dL/d block output|| over depth, plain-56 vs resnet-56");
+    parser.add_experiment("compare", "LeNet-5, a small VGG, resnet-20, resnet-56: one table");
+    parser.add_experiment("batchnorm", "plain-20 with and without BatchNorm; the rate it needs");
+    parser.add_experiment("bench",
+                          "ResNet-20/-56 training and ResNet-20 inference images/s, batch 128");
     Options options;
     parser.add_flag("depth", &options.depth, "resnet: 6n + 2 layers (20, 32, 44, 56, 110); 0: 20");
     parser.add_flag("plain", &options.plain, "resnet: the plain twin (no shortcuts)");
@@ -423,12 +444,20 @@ training and 10,000 test images. Pictures and charts go to --out-dir.)");
     if (e == "resnet") resnet(lesson);
     if (e == "degradation") degradation(lesson);
     if (e == "gradient_flow") gradient_flow(lesson);
+    if (e == "batchnorm") batchnorm(lesson);
+    if (e == "compare") compare(lesson);
+    if (e == "bench") {
+      heading("bench: images per second at the PyTorch twin's configurations", "");
+      phase5::run_bench(flags.seed, flags.quick, lesson.metrics.experiment("bench"));
+    }
     if (e.empty()) {
       say(R"(Phase 5: BatchNorm and residual networks. Experiments in teaching order:
-degradation, gradient_flow.
+degradation, gradient_flow, batchnorm, compare.
 )");
       degradation(lesson);
       gradient_flow(lesson);
+      batchnorm(lesson);
+      compare(lesson);
     }
     lesson.metrics.write(flags.json_path);
     if (!flags.json_path.empty()) say("\nmetrics: " + flags.json_path + "\n");

@@ -1,6 +1,5 @@
 // phase5_resnet/resnet.cpp -- see resnet.h: the network built from its blocks, forward
-// and backward, the training loop (augmentation, schedule, checkpoints) and the
-// gradient-flow measurement.
+// and backward, the training loop (augmentation, schedule, checkpoints).
 #include "resnet.h"
 
 #include <algorithm>
@@ -366,6 +365,9 @@ void save_training(const std::string& path, const ResNet& net, const TrainConfig
     for (double v : {e.train_loss, e.test_accuracy, e.seconds})
       bits.push_back(std::bit_cast<int64_t>(v));
   meta.set_ints("history", bits);
+  std::vector<int64_t> losses;
+  for (float l : result.step_losses) losses.push_back(std::bit_cast<int32_t>(l));
+  meta.set_ints("step_losses", losses);
   common::save_checkpoint(path, {{"params", &storage[0]}, {"velocity", &storage[1]},
                                  {"stats", &storage[2]}}, meta);
 }
@@ -384,6 +386,8 @@ void load_training(const std::string& path, ResNet& net, const TrainConfig& trai
   std::copy(stats.begin(), stats.end(), net.stats.begin());
   meta.get_rng("rng", rng);
   batches.restore(meta.get_ints("order"), batches.size());
+  for (int64_t l : meta.get_ints("step_losses"))
+    result.step_losses.push_back(std::bit_cast<float>(static_cast<int32_t>(l)));
   const std::vector<int64_t>& bits = meta.get_ints("history");
   for (size_t i = 0; i + 2 < bits.size(); i += 3)
     result.history.push_back({.epoch = static_cast<int>(i / 3 + 1),
@@ -453,6 +457,7 @@ TrainResult train_resnet(ResNet& net, const common::ImageDataset& data, const Tr
       const float loss = resnet_train_step(net, st, images, batch_y.data(), N,
                                            learning_rate(train, step, total), train.sgd);
       check_finite_loss(loss, step, train.label.c_str());
+      result.step_losses.push_back(loss);
       loss_sum += loss;
       ++count;
       ++step;
@@ -486,32 +491,6 @@ TrainResult train_resnet(ResNet& net, const common::ImageDataset& data, const Tr
   }
   result.images_per_second = seconds_this_run > 0 ? images_seen / seconds_this_run : 0.0;
   return result;
-}
-
-// ---------------------------------------------------------------------------
-// Gradient flow
-
-std::vector<double> block_gradient_norms(ResNet& net, const common::ImageDataset& data,
-                                         int64_t batch_size, int batches, uint64_t seed) {
-  const int64_t pixels = data.rows * data.cols;
-  ResNetState st(net, batch_size);
-  common::Rng rng(seed);
-  common::Tensor batch_x({batch_size, pixels});
-  std::vector<int> batch_y(static_cast<size_t>(batch_size));
-  std::vector<double> norms(net.blocks.size(), 0.0);
-  const std::vector<float> stats = net.stats;  // a measurement: running statistics untouched
-  for (int k = 0; k < batches; ++k) {
-    std::vector<int64_t> idx(static_cast<size_t>(batch_size));
-    for (int64_t& i : idx) i = rng.randint(0, data.train_x.dim(0));
-    common::gather_rows(data.train_x, idx, batch_x);
-    for (size_t i = 0; i < idx.size(); ++i) batch_y[i] = data.train_y[static_cast<size_t>(idx[i])];
-    resnet_forward(st, net, batch_x.data(), batch_y.data(), batch_size, Mode::kTrain);
-    std::fill(net.grads.begin(), net.grads.end(), 0.0f);
-    resnet_backward(st, net, batch_y.data(), batch_size);
-    for (size_t b = 0; b < norms.size(); ++b) norms[b] += st.block_grad_norm[b] / batches;
-  }
-  net.stats = stats;
-  return norms;
 }
 
 }  // namespace phase5

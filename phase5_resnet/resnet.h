@@ -381,7 +381,8 @@ struct ResNetState {
 float resnet_forward(ResNetState& st, ResNet& net, const float* images, const int* labels,
                      int64_t N, Mode mode);
 // After resnet_forward(..., Mode::kTrain) with labels: net.grads += dLoss/dparams, and
-// st.block_grad_norm[b] = the L2 norm of dLoss/d(output of block b).
+// st.block_grad_norm[b] = the L2 norm of dLoss/d(output of block b) (the gradient_flow
+// experiment reads it).
 void resnet_backward(ResNetState& st, ResNet& net, const int* labels, int64_t N);
 
 // ---------------------------------------------------------------------------
@@ -415,6 +416,7 @@ struct EpochRecord {
 
 struct TrainResult {
   std::vector<EpochRecord> history;
+  std::vector<float> step_losses;  // every step's mini-batch loss
   double train_loss = 0.0, test_accuracy = 0.0;
   double train_seconds = 0.0, images_per_second = 0.0;
   bool stopped = false;         // stop_after reached before the last epoch
@@ -441,10 +443,5 @@ TrainResult train_resnet(ResNet& net, const common::ImageDataset& data, const Tr
 void resnet_predict(int* predicted, ResNet& net, const float* images, int64_t N);
 double resnet_accuracy(ResNet& net, const common::Tensor& x, const std::vector<int>& y,
                        std::vector<int>* predictions = nullptr);
-
-// The gradient-flow measurement: ||dL/d out_b|| for every block on one batch (training
-// mode, no update), averaged over `batches` mini-batches of the training set.
-std::vector<double> block_gradient_norms(ResNet& net, const common::ImageDataset& data,
-                                         int64_t batch_size, int batches, uint64_t seed);
 
 }  // namespace phase5

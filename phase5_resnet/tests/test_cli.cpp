@@ -117,4 +117,24 @@ TEST(Cli, DegradationAndGradientFlowJson) {
   EXPECT_TRUE(common::file_exists(dir.file("gradient_flow.svg")));
 }
 
+TEST(Cli, BatchnormCompareAndBenchJson) {
+  AIJ_REQUIRE_DATA(common::default_data_dir(), "fashion-mnist");
+  TempDir dir;
+  const common::Json j = run_json(dir, "batchnorm --quick");
+  const common::Json& b = j.at("experiments").at("batchnorm");
+  expect_keys(b, {"bn_lr_0.1", "no_bn_lr_0.1", "no_bn_highest_lr_that_trains"});
+  EXPECT_TRUE(common::file_exists(dir.file("batchnorm.svg")));
+  const common::Json c = run_json(dir, "compare --quick", "c.json");
+  for (const char* k : {"lenet5", "vgg", "resnet_20", "resnet_56"})
+    expect_keys(c.at("experiments").at("compare").at(k),
+                {"test_accuracy", "params", "flops_per_image", "images_per_second"});
+  const common::Json bench = run_json(dir, "bench --quick", "b.json");
+  for (const char* k : {"resnet20_train", "resnet56_train", "resnet20_infer"})
+    EXPECT_GT(bench.at("experiments").at("bench").at(k).at("items_per_second").as_number(), 0.0)
+        << k;
+  expect_keys(bench.at("experiments").at("bench").at("resnet20_train").at(
+                  "breakdown_seconds_per_step"),
+              {"matrix_products", "im2col_col2im", "batchnorm", "rest"});
+}
+
 }  // namespace
