@@ -259,8 +259,10 @@ const float* Dcgan::discriminator_backward(const float* d_logits, int64_t N, boo
                   d_cols2.data(), d.p(d_c2_w), c2);
   // a1 = LeakyReLU(c1);  c1 = conv1(x);  x = images^T
   leaky_relu_backward(dd_c1.data(), dd_a1.data(), d_a1.data(), D1 * 196 * N, config_.slope);
-  conv2d_backward(dd_x.data(), grad(d_c1_w), grad(d_c1_b), dd_cols.data(), dd_c1.data(),
-                  d_cols1.data(), d.p(d_c1_w), c1);
+  // D's own step needs no image gradient (d_in = nullptr skips it); G's step does.
+  conv2d_backward(update_weights ? nullptr : dd_x.data(), grad(d_c1_w), grad(d_c1_b),
+                  dd_cols.data(), dd_c1.data(), d_cols1.data(), d.p(d_c1_w), c1);
+  if (update_weights) return nullptr;
   transpose_backward(dd_images.data(), dd_x.data(), N, kPixels);
   return dd_images.data();
 }

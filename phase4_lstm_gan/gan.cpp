@@ -178,7 +178,8 @@ void mlp_forward(MlpState& st, const Mlp& net, const float* in, int64_t N) {
   }
 }
 
-void mlp_backward(MlpState& st, Mlp& net, const float* d_output, bool update_weights) {
+void mlp_backward(MlpState& st, Mlp& net, const float* d_output, bool update_weights,
+                  bool input_gradient) {
   const int64_t L = net.layers(), N = st.N;
   st.d_out.resize(L);
   st.d_pre.resize(L);
@@ -201,7 +202,7 @@ void mlp_backward(MlpState& st, Mlp& net, const float* d_output, bool update_wei
     if (l > 0) {
       st.d_out[l - 1].assign(static_cast<size_t>(N * D_in), 0.0f);
       d_x = st.d_out[l - 1].data();
-    } else {
+    } else if (input_gradient) {
       d_x = st.d_in.data();
     }
     linear_backward(d_x, update_weights ? net.grads.data() + net.w_at[l] : nullptr,
@@ -250,7 +251,7 @@ const float* MlpGan::generate(const float* z, const int* labels, int64_t N, bool
 }
 
 void MlpGan::generator_backward(const float* d_images, int64_t /*N*/) {
-  mlp_backward(g_state_, g, d_images, /*update_weights=*/true);
+  mlp_backward(g_state_, g, d_images, /*update_weights=*/true, /*input_gradient=*/false);
 }
 
 const float* MlpGan::discriminate(const float* images, const int* labels, int64_t N) {
@@ -260,7 +261,8 @@ const float* MlpGan::discriminate(const float* images, const int* labels, int64_
 }
 
 const float* MlpGan::discriminator_backward(const float* d_logits, int64_t N, bool update_weights) {
-  mlp_backward(d_state_, d, d_logits, update_weights);
+  mlp_backward(d_state_, d, d_logits, update_weights, /*input_gradient=*/!update_weights);
+  if (update_weights) return nullptr;  // D's own step: no image gradient needed
   // d_in (N, 784 + classes): the image part is the gradient G needs; the label's is dropped.
   const int64_t W = kPixels + config_.classes;
   d_images_.resize(static_cast<size_t>(N * kPixels));

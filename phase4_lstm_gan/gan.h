@@ -98,8 +98,9 @@ class GanModel {
   virtual void generator_backward(const float* d_images, int64_t N) = 0;
   // D: images (N, 784) -> logits (N), in training mode.
   virtual const float* discriminate(const float* images, const int* labels, int64_t N) = 0;
-  // After discriminate(): returns d_images (N, 784); accumulates into D's gradients only
-  // when update_weights (false for G's step, through a frozen D).
+  // After discriminate(). update_weights (D's own step): accumulates into D's gradients and
+  // returns null -- nobody needs the images' gradient then, and it is not computed. Otherwise
+  // (G's step, through a frozen D): returns d_images (N, 784), D's gradients untouched.
   virtual const float* discriminator_backward(const float* d_logits, int64_t N,
                                               bool update_weights) = 0;
 
@@ -183,8 +184,10 @@ struct MlpState {
 
 // out[L-1] = the net on in (N, D_0).
 void mlp_forward(MlpState& state, const Mlp& net, const float* in, int64_t N);
-// From d_output (N, D_L): fills state.d_in, accumulates into net.grads when update_weights.
-void mlp_backward(MlpState& state, Mlp& net, const float* d_output, bool update_weights);
+// From d_output (N, D_L): accumulates into net.grads when update_weights, fills state.d_in
+// (N, D_0) when input_gradient.
+void mlp_backward(MlpState& state, Mlp& net, const float* d_output, bool update_weights,
+                  bool input_gradient);
 
 class MlpGan : public GanModel {
  public:
