@@ -19,6 +19,8 @@ struct Options {
   int64_t layers = 1;                 // char_lstm: stacked LSTM layers
   double temperature = 0.8;           // char_lstm: sampling temperature
   int64_t sample_chars = 2000;        // char_lstm: length of the final sample
+  std::string dataset = "mnist";      // gan: mnist or fashion-mnist
+  std::string model = "all";          // gan: all, mlp, dcgan or cgan
 };
 
 // What every experiment gets: the flags and the metrics file being filled in.

@@ -1,5 +1,5 @@
 // phase4_lstm_gan/main.cpp -- the lesson driver of phase 4: the LSTM remembers across 100+
-// steps where the RNN fails.
+// steps where the RNN fails; a GAN draws digits and then clothes.
 //
 // What this phase builds (one file per idea, read in this order):
 //   layers.h            matrix products (common/matmul.h), initialisation, tanh, sigmoid,
@@ -16,11 +16,25 @@
 //   char_lstm.h/.cpp    experiment char_lstm: a character LSTM on tiny Shakespeare against
 //                       phase 3's RNN (truncated BPTT, sampling)
 //   lesson_lstm.cpp     the experiments' narration, pictures and --json (and `bench`)
+// The GAN half (Goodfellow et al. 2014; DCGAN, Radford et al. 2015; conditional GAN, Mirza and
+// Osindero 2014), in this order:
+//   gan_layers.h        linear, LeakyReLU, tanh, sigmoid + binary cross-entropy from logits,
+//                       Adam (its own copies, in namespace phase4::gan)
+//   gan.h/.cpp          the game: both losses, alternating updates; the MLP GAN and the cGAN
+//   deconv.h            the transposed convolution: plain loops, then im2col/col2im
+//   batchnorm.h         batch normalisation per channel
+//   gan_conv.h          the strided convolution of the discriminator (copied from phase 3)
+//   dcgan.h/.cpp        the DCGAN
+//   evaluator.h/.cpp    the CNN that scores the samples (confident fraction, class entropy,
+//                       classes covered), copied from phase 3's LeNet-5
+//   lesson_gan.h/.cpp   experiment gan: narration, sample grids, curves, --json (and its bench)
 // Reading path: this file and lesson_lstm.cpp -> the task (adding.cpp, sentiment.cpp,
 // char_lstm.h/.cpp) -> the layers (lstm.h, rnn.h, layers.h): every layer's forward and
-// backward is at most two steps from the driver.
+// backward is at most two steps from the driver; for the GAN, lesson_gan.cpp -> gan.cpp or
+// dcgan.cpp -> the layers (gan_layers.h, deconv.h, batchnorm.h, gan_conv.h).
 // What it leaves out: peephole connections (Gers and Schmidhuber 2000), the GRU (2014),
-// bidirectional layers, dropout between layers.
+// bidirectional layers, dropout between layers; Wasserstein and other GAN losses, spectral
+// normalisation, diffusion models.
 //
 // Build, run, test (from the repository root):
 //   cmake --preset release -DAIJ_PHASES=phase4_lstm_gan
@@ -28,11 +42,13 @@
 //   build/release/phase4_lstm_gan/phase4_lstm_gan                  # the whole lesson
 //   build/release/phase4_lstm_gan/phase4_lstm_gan long_lag --length 100
 //   build/release/phase4_lstm_gan/phase4_lstm_gan char_lstm --quick  # seconds
+//   build/release/phase4_lstm_gan/phase4_lstm_gan gan --model dcgan --epochs 5
 //   ctest --test-dir build/release -R phase4_lstm_gan -LE full
 #include <string>
 
 #include "common.h"
 #include "lesson.h"
+#include "lesson_gan.h"
 
 namespace phase4_lesson {
 
@@ -41,14 +57,21 @@ constexpr const char* kPhase = "phase4_lstm_gan";
 // A training flag the named experiment would ignore is refused (exit 2).
 void check_flags(const common::CommonFlags& f, const Options& o, const Options& defaults) {
   const std::string& e = f.experiment;
-  if (e == "bench" && (f.steps > 0 || f.batch_size > 0 || f.lr > 0))
+  if (e == "bench" && (f.steps > 0 || f.epochs > 0 || f.batch_size > 0 || f.lr > 0))
     throw common::UsageError(
-        "bench measures a fixed configuration: --steps, --batch-size and --lr are not used");
-  if (f.epochs > 0 && e != "sentiment")
+        "bench measures fixed configurations: --steps, --epochs, --batch-size and --lr are not "
+        "used");
+  if (f.epochs > 0 && e != "sentiment" && e != "gan" && e != "bench")
     throw common::UsageError("--epochs is not used by " + (e.empty() ? "the lesson" : e) +
                              ": it counts steps (--steps)");
-  if (f.steps > 0 && e == "sentiment")
-    throw common::UsageError("--steps is not used by sentiment: it counts epochs (--epochs)");
+  if (f.steps > 0 && (e == "sentiment" || e == "gan"))
+    throw common::UsageError("--steps is not used by " + e + ": it counts epochs (--epochs)");
+  if (e != "gan" && !e.empty() && (o.dataset != defaults.dataset || o.model != defaults.model))
+    throw common::UsageError("--dataset and --model are for gan");
+  if (o.dataset != "mnist" && o.dataset != "fashion-mnist")
+    throw common::UsageError("--dataset expects mnist or fashion-mnist, got '" + o.dataset + "'");
+  if (o.model != "all" && o.model != "mlp" && o.model != "dcgan" && o.model != "cgan")
+    throw common::UsageError("--model expects all, mlp, dcgan or cgan, got '" + o.model + "'");
   if (e != "long_lag" && e != "char_lstm" && !e.empty() && o.hidden != defaults.hidden)
     throw common::UsageError("--hidden is not used by " + e);
   if (e != "long_lag" && !e.empty() &&
@@ -78,14 +101,17 @@ int main(int argc, char** argv) {
         kPhase,
         R"(Phase 4: the LSTM (Hochreiter and Schmidhuber 1997, with the forget gate of 2000),
 written out by hand with backpropagation through time, against phase 3's vanilla RNN
-on the adding problem, where the answer depends on inputs 100 and more steps back.)");
+on the adding problem, where the answer depends on inputs 100 and more steps back;
+then generative adversarial networks (Goodfellow et al. 2014): an MLP GAN, a DCGAN and
+a conditional GAN draw digits, scored by a CNN, and the DCGAN draws clothes.)");
     parser.add_experiment("long_lag",
                           "adding problem, RNN vs LSTM at T = 20, 50, 100, 200 (--length T)");
     parser.add_experiment("sentiment",
                           "word LSTM against bag-of-words logistic regression on 3,000 reviews");
     parser.add_experiment("char_lstm",
                           "character LSTM on tiny Shakespeare against phase 3's RNN; a sample");
-    parser.add_experiment("bench", "char-LSTM training tokens/s (the PyTorch twin's configuration)");
+    parser.add_experiment("gan", "MLP GAN, DCGAN, conditional GAN on digits; --dataset fashion-mnist");
+    parser.add_experiment("bench", "char-LSTM tokens/s; MLP GAN and DCGAN seconds per epoch");
     Options options;
     const Options defaults = options;
     parser.add_flag("length", &options.length, "long_lag: one sequence length T; 0: 20, 50, 100, 200");
@@ -98,13 +124,18 @@ on the adding problem, where the answer depends on inputs 100 and more steps bac
     parser.add_flag("layers", &options.layers, "char_lstm: stacked LSTM layers");
     parser.add_flag("temperature", &options.temperature, "char_lstm: sampling temperature");
     parser.add_flag("sample-chars", &options.sample_chars, "char_lstm: length of the final sample");
+    parser.add_flag("dataset", &options.dataset, "gan: mnist (all three GANs) or fashion-mnist");
+    parser.add_flag("model", &options.model, "gan: all, mlp, dcgan or cgan");
     parser.set_epilog(
         R"(--lr is Adam's learning rate: long_lag 1e-3 (constant), char_lstm 2e-3 (cosine decay to
 0), sentiment 2e-3 for the LSTM (cosine decay to 0; the bag of words has its own fixed
-0.05). --steps: Adam steps per model; --epochs: sentiment's passes over the training
-set (default 8); --batch-size: sequences (long_lag, default 64), sentences (sentiment,
-32) or text streams (char_lstm, 32) per step.
-Data (fetched by scripts/get_data.sh NAME into data/NAME): sentiment, shakespeare.
+0.05), gan 2e-4 for both nets (constant, beta1 0.5). --steps: Adam steps per model;
+--epochs: sentiment's passes over the training set (default 8), or every GAN's epochs
+(default MLP 30, DCGAN 20, cGAN 100, Fashion DCGAN 20); --batch-size: sequences
+(long_lag, default 64), sentences (sentiment, 32), text streams (char_lstm, 32) or
+images (gan, 64) per step.
+Data (fetched by scripts/get_data.sh NAME into data/NAME): sentiment, shakespeare, mnist,
+fashion-mnist.
 Pictures and charts go to --out-dir.)");
     const common::CommonFlags flags = parser.parse_or_exit(argc, argv);
     check_flags(flags, options, defaults);
@@ -118,14 +149,21 @@ Pictures and charts go to --out-dir.)");
     if (e == "long_lag") long_lag(lesson);
     if (e == "sentiment") sentiment(lesson);
     if (e == "char_lstm") char_lstm(lesson);
-    if (e == "bench") bench(lesson);
+    if (e == "gan")
+      phase4::run_gan_experiment(flags, options.dataset, options.model, lesson.metrics);
+    if (e == "bench") {
+      bench(lesson);
+      phase4::run_gan_bench(flags, lesson.metrics.experiment("bench"));
+    }
     if (e.empty()) {
-      say(R"(Phase 4: long short-term memory. Experiments in teaching order:
-long_lag, sentiment, char_lstm.
+      say(R"(Phase 4: long short-term memory, then generative adversarial networks. Experiments in
+teaching order: long_lag, sentiment, char_lstm, gan (digits, then clothes).
 )");
       long_lag(lesson);
       sentiment(lesson);
       char_lstm(lesson);
+      phase4::run_gan_experiment(flags, "mnist", "all", lesson.metrics);
+      phase4::run_gan_experiment(flags, "fashion-mnist", "all", lesson.metrics);
     }
     lesson.metrics.write(flags.json_path);
     if (!flags.json_path.empty()) say("\nmetrics: " + flags.json_path + "\n");
