@@ -397,8 +397,8 @@ degradation problem); with identity shortcuts the 56-layer network wins.)");
                           "plain-20, plain-56, resnet-20, resnet-56: same budget, figure 6");
     parser.add_experiment("gradient_flow",
                           "||dL/d block output|| over depth, plain-56 vs resnet-56");
-    parser.add_experiment("compare", "LeNet-5, a small VGG, resnet-20, resnet-56: one table");
     parser.add_experiment("batchnorm", "plain-20 with and without BatchNorm; the rate it needs");
+    parser.add_experiment("compare", "LeNet-5, a small VGG, resnet-20, resnet-56: one table");
     parser.add_experiment("bench",
                           "ResNet-20/-56 training and ResNet-20 inference images/s, batch 128");
     Options options;
