@@ -99,7 +99,7 @@ on the adding problem, where the answer depends on inputs 100 and more steps bac
     parser.add_flag("temperature", &options.temperature, "char_lstm: sampling temperature");
     parser.add_flag("sample-chars", &options.sample_chars, "char_lstm: length of the final sample");
     parser.set_epilog(
-        R"(--lr is Adam's learning rate: long_lag 1e-3 (constant), char_lstm 2e-3 (cosine decay to
+        R"(--lr is Adam's learning rate: long_lag 1e-3 (constant), char_lstm 3e-3 (cosine decay to
 0), sentiment 2e-3 for the LSTM (cosine decay to 0; the bag of words has its own fixed
 0.05). --steps: Adam steps per model; --epochs: sentiment's passes over the training
 set (default 8); --batch-size: sequences (long_lag, default 64), sentences (sentiment,
