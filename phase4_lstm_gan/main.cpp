@@ -127,7 +127,7 @@ a conditional GAN draw digits, scored by a CNN, and the DCGAN draws clothes.)");
     parser.add_flag("dataset", &options.dataset, "gan: mnist (all three GANs) or fashion-mnist");
     parser.add_flag("model", &options.model, "gan: all, mlp, dcgan or cgan");
     parser.set_epilog(
-        R"(--lr is Adam's learning rate: long_lag 1e-3 (constant), char_lstm 2e-3 (cosine decay to
+        R"(--lr is Adam's learning rate: long_lag 1e-3 (constant), char_lstm 3e-3 (cosine decay to
 0), sentiment 2e-3 for the LSTM (cosine decay to 0; the bag of words has its own fixed
 0.05), gan 2e-4 for both nets (constant, beta1 0.5). --steps: Adam steps per model;
 --epochs: sentiment's passes over the training set (default 8), or every GAN's epochs
