@@ -16,7 +16,7 @@
 // by everyone since, is the NON-SATURATING loss: G maximises log D(G(z)) instead,
 //   L_G = BCE(l_fake, 1) = -log D(G(z)),   dL_G/dl = D(G(z)) - 1 ~ -1 when D wins,
 // the same fixed point (D = 1/2 everywhere when p_G = p_data), strong gradients early.
-// (README_gan.md derives both.)
+// (README.md, "The GAN half", derives both.)
 //
 // The updates alternate: one Adam step of D on a real and a generated batch, then one of G
 // through the updated D, which stays frozen during G's step (its gradients are not kept).

@@ -3,7 +3,7 @@
 // DCGAN 1), with bounds that fail when learning breaks. Seconds each; skipped when the data is
 // missing, failed under CI=true. The full-size figures are asserted by test_gan_full.cpp.
 //
-// At these sizes no generator draws recognizable digits yet (README_gan.md, "Expected
+// At these sizes no generator draws recognizable digits yet (README.md, the GAN half's "Expected
 // output"), so the tests assert what a few hundred steps do achieve: the generator leaves its
 // gray noise for the digits' statistics -- the distance between the mean sample and the mean
 // real digit falls well below the untrained generator's -- while the discriminator tells real
