@@ -367,10 +367,12 @@ void micro_kernel(int64_t kc, const float* __restrict a, int64_t a_row, int64_t 
   static_assert(NV >= 1 && NV <= 3, "the dispatch below covers tiles of 1 to 3 vectors");
   const int64_t vectors = (tile.cols + kLanes - 1) / kLanes;
   if constexpr (NV >= 2) {
-    if (vectors == 1) return micro_kernel_vectors<1>(kc, a, a_row, a_col, b, b_row, alpha, beta, tile);
+    if (vectors == 1)
+      return micro_kernel_vectors<1>(kc, a, a_row, a_col, b, b_row, alpha, beta, tile);
   }
   if constexpr (NV == 3) {
-    if (vectors == 2) return micro_kernel_vectors<2>(kc, a, a_row, a_col, b, b_row, alpha, beta, tile);
+    if (vectors == 2)
+      return micro_kernel_vectors<2>(kc, a, a_row, a_col, b, b_row, alpha, beta, tile);
   }
   micro_kernel_vectors<NV>(kc, a, a_row, a_col, b, b_row, alpha, beta, tile);
 }

@@ -216,8 +216,8 @@ class ThreadPool {
   std::atomic<uint64_t> next_task_{0};
   std::atomic<uint32_t> generation_{0};
   std::atomic<bool> failed_{false};
-  std::exception_ptr first_error_;  // guarded by mutex_ while the job runs
-  std::mutex run_mutex_;            // held by the one caller of run()
+  std::exception_ptr first_error_;      // guarded by mutex_ while the job runs
+  std::mutex run_mutex_;                // held by the one caller of run()
   std::atomic<double> hand_off_{-1.0};  // hand_off_seconds(), once measured
   bool stopping_ = false;
 };

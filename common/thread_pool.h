@@ -40,8 +40,9 @@ void parallel_tasks(int n_tasks, const std::function<void(int)>& fn);
 
 // What it costs to hand a job to the pool: the median time of 31 jobs whose tasks only wait
 // until every thread holds one, measured on the first call for the current pool (a few
-// microseconds, once) and remembered. gemm uses it to decide when a product is big enough to split. 0 with one
-// thread; from inside a task (where it cannot be measured) the last value measured, or 10 us.
+// microseconds, once) and remembered. gemm uses it to decide when a product is big enough to split.
+// 0 with one thread; from inside a task (where it cannot be measured) the last value measured, or
+// 10 us.
 double parallel_hand_off_seconds();
 
 }  // namespace common

@@ -1,6 +1,6 @@
 // phase2_backprop/lesson_1986.cpp -- part of the lesson driver (see lesson.h): the
-// experiments of the 1986 paper and its checks, in teaching order: gradcheck, xor, xor_seeds, encoder, symmetry.
-// (moons, spirals, digits and bench: lesson_data.cpp.)
+// experiments of the 1986 paper and its checks, in teaching order: gradcheck, xor, xor_seeds,
+// encoder, symmetry. (moons, spirals, digits and bench: lesson_data.cpp.)
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,9 +9,9 @@
 #include "data.h"
 #include "datasets.h"
 #include "error.h"
-#include "lesson.h"
 #include "files.h"
 #include "image.h"
+#include "lesson.h"
 #include "perceptron.h"
 #include "pictures.h"
 #include "plot.h"

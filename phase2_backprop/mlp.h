@@ -210,8 +210,8 @@ void softmax_cross_entropy_backward(T* d_logits, const T* probs, const int* labe
 }
 
 // ---------------------------------------------------------------------------
-// 4. (continued) Mean squared error in the form of the 1986 paper: half the squared error summed over
-// the outputs, averaged over the N examples of the batch,
+// 4. (continued) Mean squared error in the form of the 1986 paper: half the squared error summed
+// over the outputs, averaged over the N examples of the batch,
 //   L = (1/N) sum_n 1/2 sum_c (y[n][c] - t[n][c])^2,     dL/dy[n][c] = (y[n][c] - t[n][c]) / N
 // The 1/2 cancels the 2 of the derivative; the mean over examples makes the learning rate
 // independent of the batch size. (PyTorch's MSELoss averages over outputs too, i.e. it is

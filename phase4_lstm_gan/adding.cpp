@@ -46,7 +46,7 @@ template <class Config, class Params, class State>
 double last_step_loss(State& st, const Params& p, const Config& c, const float* target,
                       Params* grads) {
   const int64_t T = st.T, B = st.B, H = c.hidden;
-  const float* h_T = st.top_h() + T * B * H;  // (B, H)
+  const float* h_T = st.top_h() + T * B * H;                                        // (B, H)
   std::vector<float> y(static_cast<size_t>(B)), d_y(static_cast<size_t>(B), 0.0f);  // (B, 1)
   linear_forward(y.data(), h_T, p.w_hy, p.b_y, B, H, 1);
   const double loss = mse_forward(y.data(), target, B);
@@ -54,8 +54,8 @@ double last_step_loss(State& st, const Params& p, const Config& c, const float* 
     mse_backward(d_y.data(), y.data(), target, B);
     float* d_h = st.top_d_h();  // (T, B, H)
     std::fill(d_h, d_h + T * B * H, 0.0f);
-    linear_backward(d_h + (T - 1) * B * H, grads->w_hy, grads->b_y, d_y.data(), h_T, p.w_hy, B,
-                    H, 1);
+    linear_backward(d_h + (T - 1) * B * H, grads->w_hy, grads->b_y, d_y.data(), h_T, p.w_hy, B, H,
+                    1);
   }
   return loss;
 }

@@ -21,23 +21,23 @@
 namespace phase4 {
 
 struct AddingConfig {
-  int64_t length = 100;            // T: steps per sequence
-  int64_t hidden = 64;             // H (both models)
-  int64_t batch = 64;              // B: fresh random sequences per step
-  int64_t steps = 3000;            // Adam steps
-  AdamConfig adam{1e-3f};          // learning rate 1e-3, constant
-  float clip = 1.0f;               // gradient-norm clipping
-  bool chrono = true;              // LSTM: chrono initialisation with T_max = T (lstm.h);
-                                   // false: forget-gate bias 1
-  int64_t test_sequences = 1000;   // a fixed test set, drawn from its own seed
-  int64_t eval_every = 250;        // steps between test-set evaluations (the curve)
+  int64_t length = 100;           // T: steps per sequence
+  int64_t hidden = 64;            // H (both models)
+  int64_t batch = 64;             // B: fresh random sequences per step
+  int64_t steps = 3000;           // Adam steps
+  AdamConfig adam{1e-3f};         // learning rate 1e-3, constant
+  float clip = 1.0f;              // gradient-norm clipping
+  bool chrono = true;             // LSTM: chrono initialisation with T_max = T (lstm.h);
+                                  // false: forget-gate bias 1
+  int64_t test_sequences = 1000;  // a fixed test set, drawn from its own seed
+  int64_t eval_every = 250;       // steps between test-set evaluations (the curve)
   uint64_t seed = 1;
-  bool verbose = true;             // progress bar
+  bool verbose = true;  // progress bar
 };
 
 struct AddingResult {
-  double test_mse = 0.0;      // at the end of training
-  double baseline_mse = 0.0;  // "predict 1.0" on the same test set
+  double test_mse = 0.0;                             // at the end of training
+  double baseline_mse = 0.0;                         // "predict 1.0" on the same test set
   std::vector<double> eval_steps, test_mse_history;  // the curve (step 0 included)
   double seconds = 0.0;
 };

@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <optional>
 
+#include "console.h"
 #include "error.h"
 #include "files.h"
-#include "console.h"
 #include "progress.h"
 
 namespace phase4 {
@@ -128,8 +128,8 @@ CharTrainResult train(CharModel<Config, Params>& model, const CharCorpus& corpus
     else
       st.carry_state();  // truncated BPTT: keep the state, drop the gradient path
     streams.fill(chunk, inputs.data(), targets.data());
-    const float loss = char_forward(st, probs.data(), logits.data(), model.params, c,
-                                    inputs.data(), targets.data());
+    const float loss = char_forward(st, probs.data(), logits.data(), model.params, c, inputs.data(),
+                                    targets.data());
     check_finite_loss(loss, step, "char_lstm");
     model.grads.zero();
     char_backward(model.grads, st, d_logits.data(), probs.data(), model.params, c, inputs.data(),
@@ -156,10 +156,9 @@ CharTrainResult train(CharModel<Config, Params>& model, const CharCorpus& corpus
     }
   }
   if (bar) bar->finish();
-  result.tokens_per_second =
-      result.train_seconds > 0
-          ? static_cast<double>(train.steps * T * B) / result.train_seconds
-          : 0.0;
+  result.tokens_per_second = result.train_seconds > 0
+                                 ? static_cast<double>(train.steps * T * B) / result.train_seconds
+                                 : 0.0;
   return result;
 }
 

@@ -83,16 +83,16 @@ void char_backward(Params& g, State& st, float* d_logits, const float* probs, co
 // Training, evaluation, sampling
 
 struct CharTrainConfig {
-  int64_t seq_len = 100;       // T: steps of BPTT per update
-  int64_t batch = 32;          // B: parallel streams through the text
-  int64_t steps = 3400;        // Adam updates
-  AdamConfig adam{3e-3f};      // learning rate 3e-3 (cosine decay to 0 over the steps): with
-                               // 2e-3 (phase 3's) the LSTM ends at 1.600 instead of 1.556
-  float clip = 5.0f;           // gradient-norm clipping
-  int64_t eval_every = 200;    // steps between validation losses
+  int64_t seq_len = 100;     // T: steps of BPTT per update
+  int64_t batch = 32;        // B: parallel streams through the text
+  int64_t steps = 3400;      // Adam updates
+  AdamConfig adam{3e-3f};    // learning rate 3e-3 (cosine decay to 0 over the steps): with
+                             // 2e-3 (phase 3's) the LSTM ends at 1.600 instead of 1.556
+  float clip = 5.0f;         // gradient-norm clipping
+  int64_t eval_every = 200;  // steps between validation losses
   uint64_t seed = 1;
   bool verbose = true;
-  bool evaluate = true;        // false: no validation at all (the bench)
+  bool evaluate = true;  // false: no validation at all (the bench)
 };
 
 struct CharTrainResult {

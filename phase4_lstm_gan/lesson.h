@@ -13,14 +13,14 @@ namespace phase4_lesson {
 
 // The phase's own flags, with their defaults.
 struct Options {
-  int64_t length = 0;                 // long_lag: one sequence length T (0: 20, 50, 100, 200)
+  int64_t length = 0;                  // long_lag: one sequence length T (0: 20, 50, 100, 200)
   std::string forget_init = "chrono";  // long_lag: chrono or bias1 (the LSTM's forget gate)
-  int64_t hidden = 0;                 // long_lag, char_lstm: hidden units (0: the default)
-  int64_t layers = 1;                 // char_lstm: stacked LSTM layers
-  double temperature = 0.8;           // char_lstm: sampling temperature
-  int64_t sample_chars = 2000;        // char_lstm: length of the final sample
-  std::string dataset = "mnist";      // gan: mnist or fashion-mnist
-  std::string model = "all";          // gan: all, mlp, dcgan or cgan
+  int64_t hidden = 0;                  // long_lag, char_lstm: hidden units (0: the default)
+  int64_t layers = 1;                  // char_lstm: stacked LSTM layers
+  double temperature = 0.8;            // char_lstm: sampling temperature
+  int64_t sample_chars = 2000;         // char_lstm: length of the final sample
+  std::string dataset = "mnist";       // gan: mnist or fashion-mnist
+  std::string model = "all";           // gan: all, mlp, dcgan or cgan
 };
 
 // What every experiment gets: the flags and the metrics file being filled in.

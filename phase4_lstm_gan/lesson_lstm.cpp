@@ -10,9 +10,9 @@
 
 #include "adding.h"
 #include "char_lstm.h"
-#include "sentiment.h"
 #include "common.h"
 #include "lesson.h"
+#include "sentiment.h"
 
 namespace phase4_lesson {
 
@@ -161,8 +161,8 @@ from its last state. Can order, negation ("not good"), contrast ("but") beat cou
     pos_text += " " + wp;
     neg_text += " " + wn;
   }
-  say("  bag of words, most positive:" + pos_text + "\n  bag of words, most negative:" +
-      neg_text + "\n\n  The LSTM's running sentiment, P(positive) after each word:\n");
+  say("  bag of words, most positive:" + pos_text + "\n  bag of words, most negative:" + neg_text +
+      "\n\n  The LSTM's running sentiment, P(positive) after each word:\n");
 
   // The running sentiment over a few test sentences (short ones, both labels).
   std::vector<common::Series> curves;
@@ -251,10 +251,9 @@ trained here too, with the same step budget, for the comparison.
           text.text.size(), static_cast<long long>(V), text.train.size(), text.val.size()) +
       fmt("  models: LSTM %lld x %lld and RNN 1 x %lld, embedding 64; %lld steps of %lld x %lld "
           "characters, Adam lr %g\n\n",
-          static_cast<long long>(lc.layers), static_cast<long long>(H),
-          static_cast<long long>(H), static_cast<long long>(train.steps),
-          static_cast<long long>(train.batch), static_cast<long long>(train.seq_len),
-          static_cast<double>(train.adam.lr)));
+          static_cast<long long>(lc.layers), static_cast<long long>(H), static_cast<long long>(H),
+          static_cast<long long>(train.steps), static_cast<long long>(train.batch),
+          static_cast<long long>(train.seq_len), static_cast<double>(train.adam.lr)));
   phase4::CharLstm lstm(lc);
   const phase4::CharTrainResult lr = phase4::train_char_model(lstm, text, train, "LSTM");
   say(fmt("  LSTM: validation loss %.3f nats/char after %lld steps, %.1f s at %.0f characters/s\n",
@@ -278,11 +277,18 @@ trained here too, with the same step budget, for the comparison.
   const double known_fraction = phase4::known_word_fraction(sample.substr(prompt.size()), known);
   say(fmt("\n  A %lld-character sample of the LSTM at temperature %g:\n\n",
           static_cast<long long>(lesson.options.sample_chars), lesson.options.temperature) +
-      sample + fmt("\n\n  %.0f%% of its words occur in the training text.\n", 100 * known_fraction));
-  common::Series lv{.name = "LSTM validation", .x = lr.eval_steps, .y = lr.val_history,
-                    .markers = true, .line = true};
-  common::Series rv{.name = "RNN validation", .x = rr.eval_steps, .y = rr.val_history,
-                    .markers = true, .line = true};
+      sample +
+      fmt("\n\n  %.0f%% of its words occur in the training text.\n", 100 * known_fraction));
+  common::Series lv{.name = "LSTM validation",
+                    .x = lr.eval_steps,
+                    .y = lr.val_history,
+                    .markers = true,
+                    .line = true};
+  common::Series rv{.name = "RNN validation",
+                    .x = rr.eval_steps,
+                    .y = rr.val_history,
+                    .markers = true,
+                    .line = true};
   write_chart(lesson, "char_lstm_validation.svg", {lv, rv},
               {.title = "Tiny Shakespeare: LSTM against the RNN of phase 3",
                .x_label = "step",

@@ -159,8 +159,8 @@ void recurrent_forward(LstmState& st, const LstmParams& p, const LstmConfig& c) 
     const float* x = l == 0 ? st.x.data() : st.layer[l - 1].h.data() + B * H;
     const int64_t D = l == 0 ? c.input : H;
     const LstmParams::Layer& w = p.layer[l];
-    lstm_forward(ly.h.data(), ly.c.data(), ly.gates.data(), ly.tanh_c.data(), x, w.w_x, w.w_h,
-                 w.b, T, B, D, H);
+    lstm_forward(ly.h.data(), ly.c.data(), ly.gates.data(), ly.tanh_c.data(), x, w.w_x, w.w_h, w.b,
+                 T, B, D, H);
   }
 }
 
@@ -179,8 +179,8 @@ void recurrent_backward(LstmParams& g, LstmState& st, const LstmParams& p, const
     const LstmParams::Layer& w = p.layer[l];
     LstmParams::Layer& dw = g.layer[l];
     lstm_backward(d_x, dw.w_x, dw.w_h, dw.b, st.d_c.data(), ly.d_a.data(), ly.d_h.data(),
-                  ly.h.data(), ly.c.data(), ly.gates.data(), ly.tanh_c.data(), x, w.w_x, w.w_h,
-                  T, B, D, H);
+                  ly.h.data(), ly.c.data(), ly.gates.data(), ly.tanh_c.data(), x, w.w_x, w.w_h, T,
+                  B, D, H);
   }
 }
 

@@ -69,12 +69,12 @@ void lstm_forward(Real* h, Real* c, Real* gates, Real* tanh_c, const Real* x, co
   matmul_accumulate(mat(gates, T * B, G), mat(x, T * B, D), transpose(mat(w_x, G, D)));
   // The recurrent part goes step by step: a_t needs h_{t-1}.
   for (int64_t t = 1; t <= T; ++t) {
-    Real* a = gates + (t - 1) * B * G;         // (B, 4H), holds x_t W_x^T + b on entry
-    const Real* h_prev = h + (t - 1) * BH;     // (B, H)
-    const Real* c_prev = c + (t - 1) * BH;     // (B, H)
-    Real* h_t = h + t * BH;                    // (B, H)
-    Real* c_t = c + t * BH;                    // (B, H)
-    Real* tc_t = tanh_c + (t - 1) * BH;        // (B, H)
+    Real* a = gates + (t - 1) * B * G;      // (B, 4H), holds x_t W_x^T + b on entry
+    const Real* h_prev = h + (t - 1) * BH;  // (B, H)
+    const Real* c_prev = c + (t - 1) * BH;  // (B, H)
+    Real* h_t = h + t * BH;                 // (B, H)
+    Real* c_t = c + t * BH;                 // (B, H)
+    Real* tc_t = tanh_c + (t - 1) * BH;     // (B, H)
     // a_t += h_{t-1} W_h^T     (B, H) x (H, 4H): all four gates of the whole batch in one
     // product through common's kernel.
     matmul_accumulate(mat(a, B, G), mat(h_prev, B, H), transpose(mat(w_h, G, H)));
@@ -92,7 +92,7 @@ void lstm_forward(Real* h, Real* c, Real* gates, Real* tanh_c, const Real* x, co
         const int64_t k = n * H + j;
         c_t[k] = f * c_prev[k] + i * g;  // c_t = f_t * c_{t-1} + i_t * g_t
         tc_t[k] = tanh_of(c_t[k]);
-        h_t[k] = o * tc_t[k];            // h_t = o_t * tanh(c_t)
+        h_t[k] = o * tc_t[k];  // h_t = o_t * tanh(c_t)
       }
     }
   }
@@ -108,19 +108,19 @@ void lstm_forward(Real* h, Real* c, Real* gates, Real* tanh_c, const Real* x, co
 // d_x (T, B, D) (may be null), d_w_x (4H, D), d_w_h (4H, H), d_b (4H): accumulated.
 // The initial state h[0], c[0] gets no gradient (truncated BPTT stops there).
 template <class Real>
-void lstm_backward(Real* d_x, Real* d_w_x, Real* d_w_h, Real* d_b, Real* d_c, Real* d_a,
-                   Real* d_h, const Real* h, const Real* c, const Real* gates,
-                   const Real* tanh_c, const Real* x, const Real* w_x, const Real* w_h,
-                   int64_t T, int64_t B, int64_t D, int64_t H) {
+void lstm_backward(Real* d_x, Real* d_w_x, Real* d_w_h, Real* d_b, Real* d_c, Real* d_a, Real* d_h,
+                   const Real* h, const Real* c, const Real* gates, const Real* tanh_c,
+                   const Real* x, const Real* w_x, const Real* w_h, int64_t T, int64_t B, int64_t D,
+                   int64_t H) {
   const int64_t G = 4 * H, BH = B * H;
   // c_T feeds nothing after the last step: its gradient starts at zero.
   for (int64_t k = 0; k < BH; ++k) d_c[k] = Real(0);
   for (int64_t t = T; t >= 1; --t) {
-    const Real* gt = gates + (t - 1) * B * G;   // (B, 4H): i, f, g, o of step t
-    const Real* tc_t = tanh_c + (t - 1) * BH;   // (B, H)
-    const Real* c_prev = c + (t - 1) * BH;      // (B, H)
-    const Real* dh_t = d_h + (t - 1) * BH;      // (B, H), total dL/dh_t (complete on arrival)
-    Real* da_t = d_a + (t - 1) * B * G;         // (B, 4H)
+    const Real* gt = gates + (t - 1) * B * G;  // (B, 4H): i, f, g, o of step t
+    const Real* tc_t = tanh_c + (t - 1) * BH;  // (B, H)
+    const Real* c_prev = c + (t - 1) * BH;     // (B, H)
+    const Real* dh_t = d_h + (t - 1) * BH;     // (B, H), total dL/dh_t (complete on arrival)
+    Real* da_t = d_a + (t - 1) * B * G;        // (B, 4H)
     for (int64_t n = 0; n < B; ++n) {
       const Real* gn = gt + n * G;
       Real* dan = da_t + n * G;
@@ -207,8 +207,8 @@ struct LstmParams {
   LstmConfig config_;
 };
 
-// Weights (the head's too) uniform in [-1/sqrt(H), 1/sqrt(H)] (PyTorch's nn.LSTM), embedding standard normal,
-// biases zero except the forget gate's:
+// Weights (the head's too) uniform in [-1/sqrt(H), 1/sqrt(H)] (PyTorch's nn.LSTM), embedding
+// standard normal, biases zero except the forget gate's:
 //   b_f = forget_bias (1.0): f_t starts near sigmoid(1) = 0.73 instead of 0.5, so the cell
 //         keeps its content for a few steps from the start (Gers et al. 2000 suggested
 //         positive forget biases; Jozefowicz, Zaremba and Sutskever 2015 found 1 works);
@@ -230,8 +230,8 @@ struct LstmState {
     std::vector<float> d_h;     // (T, B, H)
     std::vector<float> d_a;     // (T, B, 4H)
   };
-  std::vector<Layer> layer;  // L
-  std::vector<float> d_c;    // (B, H) workspace of lstm_backward
+  std::vector<Layer> layer;                         // L
+  std::vector<float> d_c;                           // (B, H) workspace of lstm_backward
   float* top_h() { return layer.back().h.data(); }  // (T+1, B, H) of the top layer
   const float* top_h() const { return layer.back().h.data(); }
   float* top_d_h() { return layer.back().d_h.data(); }  // (T, B, H)

@@ -110,11 +110,13 @@ a conditional GAN draw digits, scored by a CNN, and the DCGAN draws clothes.)");
                           "word LSTM against bag-of-words logistic regression on 3,000 reviews");
     parser.add_experiment("char_lstm",
                           "character LSTM on tiny Shakespeare against phase 3's RNN; a sample");
-    parser.add_experiment("gan", "MLP GAN, DCGAN, conditional GAN on digits; --dataset fashion-mnist");
+    parser.add_experiment("gan",
+                          "MLP GAN, DCGAN, conditional GAN on digits; --dataset fashion-mnist");
     parser.add_experiment("bench", "char-LSTM tokens/s; MLP GAN and DCGAN seconds per epoch");
     Options options;
     const Options defaults = options;
-    parser.add_flag("length", &options.length, "long_lag: one sequence length T; 0: 20, 50, 100, 200");
+    parser.add_flag("length", &options.length,
+                    "long_lag: one sequence length T; 0: 20, 50, 100, 200");
     parser.add_flag("forget-init", &options.forget_init,
                     "long_lag: the LSTM's forget gate bias: chrono (Tallec and Ollivier 2018) "
                     "or bias1");

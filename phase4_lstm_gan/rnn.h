@@ -2,8 +2,8 @@
 // LSTM's opponent in this phase. Copied from phase3_cnn_rnn/rnn.h (building blocks: the
 // embedding, the recurrence and its backpropagation through time, mean squared error);
 // the model below is phase 3's, whose output layer (the head) is now applied by the
-// task (adding.cpp, char_lstm.cpp) to the steps it needs, so that the RNN and the LSTM (lstm.h) offer the same
-// interface and the tasks train either with one piece of code:
+// task (adding.cpp, char_lstm.cpp) to the steps it needs, so that the RNN and the LSTM (lstm.h)
+// offer the same interface and the tasks train either with one piece of code:
 //
 //   config: vocab (0: real-valued inputs), input D, hidden H
 //   params: one buffer, named views (embedding, recurrent weights, the head w_hy, b_y)
@@ -172,13 +172,13 @@ void rnn_init(RnnParams& params, const RnnConfig& config, common::Rng& rng);
 struct RnnState {
   RnnState(const RnnConfig& config, int64_t T, int64_t B);
   int64_t T, B;
-  std::vector<float> x;         // (T, B, D) inputs (embedded tokens or values)
-  std::vector<float> h;         // (T+1, B, H); h[0] = initial state
-  std::vector<float> d_h, d_a;  // (T, B, H)
-  std::vector<float> d_x;       // (T, B, D)
-  float* top_h() { return h.data(); }           // (T+1, B, H)
+  std::vector<float> x;                // (T, B, D) inputs (embedded tokens or values)
+  std::vector<float> h;                // (T+1, B, H); h[0] = initial state
+  std::vector<float> d_h, d_a;         // (T, B, H)
+  std::vector<float> d_x;              // (T, B, D)
+  float* top_h() { return h.data(); }  // (T+1, B, H)
   const float* top_h() const { return h.data(); }
-  float* top_d_h() { return d_h.data(); }       // (T, B, H)
+  float* top_d_h() { return d_h.data(); }  // (T, B, H)
   // Truncated BPTT: the last hidden state becomes the next chunk's h[0]
   // (the state flows on, the gradient stops at the chunk boundary).
   void carry_state();

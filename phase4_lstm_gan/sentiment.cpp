@@ -139,7 +139,8 @@ int64_t batch_length(const std::vector<std::vector<int>>& x, std::span<const int
                      int64_t max_words) {
   int64_t T = 1;
   for (int64_t i : batch)
-    T = std::max<int64_t>(T, std::min<int64_t>(max_words, static_cast<int64_t>(x[static_cast<size_t>(i)].size())));
+    T = std::max<int64_t>(
+        T, std::min<int64_t>(max_words, static_cast<int64_t>(x[static_cast<size_t>(i)].size())));
   return T;
 }
 
@@ -157,9 +158,8 @@ void fill_tokens(std::vector<int>& tokens, const std::vector<std::vector<int>>& 
 
 // Forward: embedding, LSTM, the head on h_T, 2-class softmax. Returns the mean loss;
 // probs (B, 2). With grads: backward too.
-float classify(LstmState& st, std::vector<float>& probs, const LstmParams& p,
-               const LstmConfig& c, const std::vector<int>& tokens, const int* labels,
-               LstmParams* grads) {
+float classify(LstmState& st, std::vector<float>& probs, const LstmParams& p, const LstmConfig& c,
+               const std::vector<int>& tokens, const int* labels, LstmParams* grads) {
   const int64_t T = st.T, B = st.B, D = c.input, H = c.hidden;
   embedding_forward(st.x.data(), tokens.data(), p.embed, T * B, D);  // x_t = E[word_t]
   st.reset_state();
@@ -174,8 +174,8 @@ float classify(LstmState& st, std::vector<float>& probs, const LstmParams& p,
     softmax_cross_entropy_backward(d_logits.data(), probs.data(), labels, B, 2);
     float* d_h = st.top_d_h();  // (T, B, H): only the last step receives a gradient
     std::fill(d_h, d_h + T * B * H, 0.0f);
-    linear_backward(d_h + (T - 1) * B * H, grads->w_hy, grads->b_y, d_logits.data(), h_T, p.w_hy,
-                    B, H, 2);
+    linear_backward(d_h + (T - 1) * B * H, grads->w_hy, grads->b_y, d_logits.data(), h_T, p.w_hy, B,
+                    H, 2);
     recurrent_backward(*grads, st, p, c);
     embedding_backward(grads->embed, st.d_x.data(), tokens.data(), T * B, D);
   }

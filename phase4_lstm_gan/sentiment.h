@@ -33,8 +33,8 @@ struct SentimentData {
   std::vector<std::string> words;         // id -> word; 0 "<pad>", 1 "<unk>"
   std::vector<std::vector<int>> train_x;  // word ids per sentence
   std::vector<std::vector<int>> test_x;
-  std::vector<int> train_y, test_y;       // 1 = positive
-  std::vector<std::string> test_text;     // the test sentences as written
+  std::vector<int> train_y, test_y;    // 1 = positive
+  std::vector<std::string> test_text;  // the test sentences as written
 };
 
 // Lower-cased word tokens: "Great phone, isn't it?" -> great phone isn't it.
@@ -48,9 +48,9 @@ SentimentData load_sentiment(const std::string& data_dir);
 // The baseline: bag-of-words logistic regression
 
 struct BowConfig {
-  int64_t steps = 300;    // full-batch Adam steps
+  int64_t steps = 300;  // full-batch Adam steps
   float lr = 0.05f;
-  float l2 = 1e-3f;       // (l2 / 2) |w|^2 added to the mean loss
+  float l2 = 1e-3f;  // (l2 / 2) |w|^2 added to the mean loss
 };
 
 struct BowModel {

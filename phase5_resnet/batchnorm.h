@@ -41,8 +41,8 @@
 namespace phase5 {
 
 struct BatchNormConfig {
-  double eps = 1e-5;       // added to the variance (PyTorch's default)
-  double momentum = 0.1;   // weight of the new batch in the running averages
+  double eps = 1e-5;      // added to the variance (PyTorch's default)
+  double momentum = 0.1;  // weight of the new batch in the running averages
 };
 
 // ---------------------------------------------------------------------------
@@ -51,9 +51,8 @@ struct BatchNormConfig {
 //   updated in place;  x (C, M);  gamma, beta (C).
 template <class Real>
 void batchnorm_train_forward(Real* y, Real* xhat, Real* mean, Real* invstd, Real* running_mean,
-                             Real* running_var, const Real* x, const Real* gamma,
-                             const Real* beta, int64_t C, int64_t M,
-                             const BatchNormConfig& config = {}) {
+                             Real* running_var, const Real* x, const Real* gamma, const Real* beta,
+                             int64_t C, int64_t M, const BatchNormConfig& config = {}) {
   common::parallel_for(0, C, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t c = lo; c < hi; ++c) {
       const Real* xc = x + c * M;
@@ -81,11 +80,12 @@ void batchnorm_train_forward(Real* y, Real* xhat, Real* mean, Real* invstd, Real
       }
       mean[c] = mu_r;
       invstd[c] = inv_r;
-      const double unbiased = M > 1 ? var * static_cast<double>(M) / static_cast<double>(M - 1) : var;
-      running_mean[c] = static_cast<Real>((1.0 - config.momentum) * running_mean[c] +
-                                          config.momentum * mu);
-      running_var[c] = static_cast<Real>((1.0 - config.momentum) * running_var[c] +
-                                         config.momentum * unbiased);
+      const double unbiased =
+          M > 1 ? var * static_cast<double>(M) / static_cast<double>(M - 1) : var;
+      running_mean[c] =
+          static_cast<Real>((1.0 - config.momentum) * running_mean[c] + config.momentum * mu);
+      running_var[c] =
+          static_cast<Real>((1.0 - config.momentum) * running_var[c] + config.momentum * unbiased);
     }
   });
 }
@@ -124,8 +124,8 @@ void batchnorm_backward(Real* d_x, Real* d_gamma, Real* d_beta, const Real* d_y,
 //   y (C, M);  x (C, M);  gamma, beta, running_mean, running_var (C)
 template <class Real>
 void batchnorm_eval_forward(Real* y, const Real* x, const Real* gamma, const Real* beta,
-                            const Real* running_mean, const Real* running_var, int64_t C,
-                            int64_t M, const BatchNormConfig& config = {}) {
+                            const Real* running_mean, const Real* running_var, int64_t C, int64_t M,
+                            const BatchNormConfig& config = {}) {
   common::parallel_for(0, C, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t c = lo; c < hi; ++c) {
       // y = gamma (x - mean) / sqrt(var + eps) + beta = a x + b

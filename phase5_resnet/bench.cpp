@@ -74,8 +74,8 @@ Breakdown time_parts(const ResNet& net, int64_t N, common::Rng& rng) {
         beta(s.OC, 0.0f), mean(s.OC), invstd(s.OC), rm(s.OC, 0.0f), rv(s.OC, 1.0f), d_z(y.size()),
         d_gamma(s.OC), d_beta(s.OC);
     clock.reset();
-    batchnorm_train_forward(y.data(), xhat.data(), mean.data(), invstd.data(), rm.data(),
-                            rv.data(), out.data(), gamma.data(), beta.data(), s.OC, M);
+    batchnorm_train_forward(y.data(), xhat.data(), mean.data(), invstd.data(), rm.data(), rv.data(),
+                            out.data(), gamma.data(), beta.data(), s.OC, M);
     batchnorm_backward(d_z.data(), d_gamma.data(), d_beta.data(), d_out.data(), xhat.data(),
                        invstd.data(), gamma.data(), s.OC, M);
     t.batchnorm += clock.seconds();
@@ -121,8 +121,9 @@ void run_bench(uint64_t seed, bool quick, common::Json& m) {
   for (float& p : images) p = static_cast<float>(rng.uniform());
   std::vector<int> labels(static_cast<size_t>(N));
   for (int& y : labels) y = static_cast<int>(rng.randint(0, 10));
-  common::say("  batch " + std::to_string(N) + ", 28x28x1 synthetic images, " + std::to_string(common::num_threads()) +
-              " thread(s); median of " + std::to_string(steps) + " step(s) after one warm-up\n\n");
+  common::say("  batch " + std::to_string(N) + ", 28x28x1 synthetic images, " +
+              std::to_string(common::num_threads()) + " thread(s); median of " +
+              std::to_string(steps) + " step(s) after one warm-up\n\n");
   for (int64_t depth : {20, 56}) {
     ResNet net(ResNetConfig{.depth = depth});
     resnet_init(net, rng);
@@ -142,11 +143,11 @@ void run_bench(uint64_t seed, bool quick, common::Json& m) {
     d["im2col_col2im"] = parts.lowering;
     d["batchnorm"] = parts.batchnorm;
     d["rest"] = step - parts.products - parts.lowering - parts.batchnorm;
-    common::say(common::fmt(
-        "  %-15s %8.0f images/s   step %.3f s: products %.3f, im2col/col2im %.3f, "
-        "BatchNorm %.3f, rest %.3f\n",
-        key.c_str(), N / step, step, parts.products, parts.lowering, parts.batchnorm,
-        step - parts.products - parts.lowering - parts.batchnorm));
+    common::say(
+        common::fmt("  %-15s %8.0f images/s   step %.3f s: products %.3f, im2col/col2im %.3f, "
+                    "BatchNorm %.3f, rest %.3f\n",
+                    key.c_str(), N / step, step, parts.products, parts.lowering, parts.batchnorm,
+                    step - parts.products - parts.lowering - parts.batchnorm));
     if (depth == 20) {
       const double t = time_inference(net, st, images, N, steps);
       common::Json& inf = m["resnet20_infer"];

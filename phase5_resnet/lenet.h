@@ -51,7 +51,7 @@ namespace phase5 {
 // Config, parameters, state
 
 struct LeNetConfig {
-  int64_t image_size = 28;                    // square input images (MNIST: 28)
+  int64_t image_size = 28;  // square input images (MNIST: 28)
   int64_t classes = 10;
   // The fixed architecture of the paper.
   static constexpr int64_t kC1 = 6, kC3 = 16, kC5 = 120, kF6 = 84, kKernel = 5, kPad = 2;

@@ -15,17 +15,17 @@ namespace phase5_lesson {
 
 // The phase's own flags, with their defaults.
 struct Options {
-  int64_t depth = 0;              // resnet: 6n + 2 (0: 20)
-  bool plain = false;             // resnet: the plain twin
-  std::string shortcut = "A";     // A (zero-padding identity) or B (1x1 projection)
-  bool no_batchnorm = false;      // resnet: convolutions with biases, no BatchNorm
-  int64_t zero_init = -1;         // 1: zero-initialise each block's last BN scale (-1: default)
-  int64_t warmup = -1;            // warm-up steps (-1: the experiment's default)
+  int64_t depth = 0;                // resnet: 6n + 2 (0: 20)
+  bool plain = false;               // resnet: the plain twin
+  std::string shortcut = "A";       // A (zero-padding identity) or B (1x1 projection)
+  bool no_batchnorm = false;        // resnet: convolutions with biases, no BatchNorm
+  int64_t zero_init = -1;           // 1: zero-initialise each block's last BN scale (-1: default)
+  int64_t warmup = -1;              // warm-up steps (-1: the experiment's default)
   std::string schedule = "cosine";  // cosine or step
-  int64_t train_images = -1;      // training images used (-1: the experiment's default)
-  std::string checkpoint;         // resnet: save the training state after every epoch
-  bool resume = false;            // resnet: continue from --checkpoint
-  int stop_after = 0;             // resnet: stop after this many epochs
+  int64_t train_images = -1;        // training images used (-1: the experiment's default)
+  std::string checkpoint;           // resnet: save the training state after every epoch
+  bool resume = false;              // resnet: continue from --checkpoint
+  int stop_after = 0;               // resnet: stop after this many epochs
 };
 
 struct Lesson {
@@ -46,8 +46,8 @@ using common::fmt;
 using common::heading;
 using common::say;
 
-inline constexpr const char* kClassNames[10] = {"T-shirt", "trouser", "pullover", "dress",
-                                                "coat",    "sandal",  "shirt",    "sneaker",
+inline constexpr const char* kClassNames[10] = {"T-shirt", "trouser",   "pullover", "dress",
+                                                "coat",    "sandal",    "shirt",    "sneaker",
                                                 "bag",     "ankle boot"};
 
 inline std::string out_path(const Lesson& lesson, const std::string& name) {
@@ -90,8 +90,8 @@ phase5::TrainConfig train_config(const Lesson& lesson, const TrainDefaults& defa
 // The budget of the degradation experiment (and of compare): the README's "Finding a
 // configuration" says what was tried. The residual nets start with each block's last
 // BatchNorm scale at zero (--zero-init 0 turns it off).
-inline constexpr TrainDefaults kDegradationBudget{.epochs = 2, .train_images = 10000,
-                                                  .warmup = 50, .lr = 0.1f};
+inline constexpr TrainDefaults kDegradationBudget{
+    .epochs = 2, .train_images = 10000, .warmup = 50, .lr = 0.1f};
 inline constexpr bool kDegradationZeroInit = true;
 
 // Writes several charts side by side (and in rows) as one SVG.

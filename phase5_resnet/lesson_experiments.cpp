@@ -36,7 +36,8 @@ std::vector<double> block_gradient_norms(phase5::ResNet& net, const common::Imag
     for (int64_t& i : idx) i = rng.randint(0, data.train_x.dim(0));
     common::gather_rows(data.train_x, idx, batch_x);
     for (size_t i = 0; i < idx.size(); ++i) batch_y[i] = data.train_y[static_cast<size_t>(idx[i])];
-    phase5::resnet_forward(st, net, batch_x.data(), batch_y.data(), batch_size, phase5::Mode::kTrain);
+    phase5::resnet_forward(st, net, batch_x.data(), batch_y.data(), batch_size,
+                           phase5::Mode::kTrain);
     std::fill(net.grads.begin(), net.grads.end(), 0.0f);
     phase5::resnet_backward(st, net, batch_y.data(), batch_size);
     for (size_t b = 0; b < norms.size(); ++b) norms[b] += st.block_grad_norm[b] / batches;
@@ -60,10 +61,8 @@ Flow measure_flow(Lesson& lesson, const phase5::ResNetConfig& config, int64_t tr
   phase5::resnet_init(net, rng);
   flow.at_init = block_gradient_norms(net, ds, batch, batches, lesson.flags.seed + 100);
   // After one epoch of training (train_resnet initialises from the same seed again).
-  phase5::TrainConfig train = train_config(lesson, {.epochs = 1,
-                                                    .train_images = train_images,
-                                                    .warmup = 0,
-                                                    .lr = lr});
+  phase5::TrainConfig train =
+      train_config(lesson, {.epochs = 1, .train_images = train_images, .warmup = 0, .lr = lr});
   train.epochs = 1;
   train.batch_size = batch;
   train.label = phase5::describe(config);
@@ -91,8 +90,8 @@ products add paths instead of only multiplying them.
 )");
   const bool quick = lesson.flags.quick;
   // --quick: one epoch of 64 images, one batch of 16 per measurement.
-  const int64_t images = lesson.options.train_images > 0 ? lesson.options.train_images
-                                                          : (quick ? 64 : 10000);
+  const int64_t images =
+      lesson.options.train_images > 0 ? lesson.options.train_images : (quick ? 64 : 10000);
   const int64_t batch = lesson.flags.batch_size_or(quick ? 16 : 128);
   const float lr = static_cast<float>(lesson.flags.lr_or(0.1));
   phase5::ResNetConfig plain = net_config(lesson, 56, true);
@@ -105,8 +104,8 @@ products add paths instead of only multiplying them.
 
   say("\n  block   plain-56 init   after 1 epoch   resnet-56 init   after 1 epoch\n");
   for (size_t b = 0; b < p.at_init.size(); ++b)
-    say(fmt("  %5zu   %13.3e   %13.3e   %14.3e   %13.3e\n", b + 1, p.at_init[b],
-            p.after_epoch[b], r.at_init[b], r.after_epoch[b]));
+    say(fmt("  %5zu   %13.3e   %13.3e   %14.3e   %13.3e\n", b + 1, p.at_init[b], p.after_epoch[b],
+            r.at_init[b], r.after_epoch[b]));
   const double pr = first_last(p.at_init), rr = first_last(r.at_init);
   say("\n  first / last block gradient norm at initialisation: plain " + fmt("%.3g", pr) +
       ", residual " + fmt("%.3g", rr) + " (residual / plain: " + fmt("%.3g", rr / pr) +
@@ -180,16 +179,16 @@ BatchNorm net it diverges or stalls, and it needs a much smaller one.
 )");
   const bool quick = lesson.flags.quick;
   const int64_t depth = quick ? 8 : 20;
-  const TrainDefaults defaults{.epochs = 1, .train_images = quick ? 0 : 10000, .warmup = 0,
-                               .lr = 0.1f};
+  const TrainDefaults defaults{
+      .epochs = 1, .train_images = quick ? 0 : 10000, .warmup = 0, .lr = 0.1f};
   phase5::TrainConfig train = train_config(lesson, defaults);
   train.verbose = !quick;
   const common::ImageDataset& ds = fashion(lesson);
-  const int64_t n_train = train.train_images > 0 ? std::min(train.train_images, ds.train_x.dim(0))
-                                                 : ds.train_x.dim(0);
+  const int64_t n_train =
+      train.train_images > 0 ? std::min(train.train_images, ds.train_x.dim(0)) : ds.train_x.dim(0);
   say("  data: " + std::to_string(n_train) + " training images, 1 epoch (" +
-      std::to_string(n_train / train.batch_size) + " steps of " +
-      std::to_string(train.batch_size) + "), cosine schedule, no warm-up\n");
+      std::to_string(n_train / train.batch_size) + " steps of " + std::to_string(train.batch_size) +
+      "), cosine schedule, no warm-up\n");
   struct Run {
     std::string name;
     bool bn;
@@ -276,10 +275,9 @@ budget as the degradation experiment (LeNet-5 as in phase 3: batch 64, lr 0.05,
 no augmentation). Images/second is training throughput on this machine.
 )");
   const bool quick = lesson.flags.quick;
-  phase5::TrainConfig train =
-      train_config(lesson, quick ? TrainDefaults{.epochs = 1, .train_images = 0, .warmup = 0,
-                                                 .lr = 0.1f}
-                                 : kDegradationBudget);
+  phase5::TrainConfig train = train_config(
+      lesson, quick ? TrainDefaults{.epochs = 1, .train_images = 0, .warmup = 0, .lr = 0.1f}
+                    : kDegradationBudget);
   const common::ImageDataset& ds = fashion(lesson);
   struct Row {
     std::string name;
@@ -303,8 +301,8 @@ no augmentation). Images/second is training throughput on this machine.
     const phase5::LeNetTrainResult r = phase5::train_lenet(lenet, subset, lt);
     // multiply-adds: C1 6*25*784, C3 16*150*100, C5 120*400, F6 84*120, output 10*84
     const int64_t macs = 6 * 25 * 784 + 16 * 150 * 100 + 120 * 400 + 84 * 120 + 10 * 84;
-    rows.push_back({"LeNet-5", r.test_accuracy, r.images_per_second, lenet.params.size(),
-                    2 * macs});
+    rows.push_back(
+        {"LeNet-5", r.test_accuracy, r.images_per_second, lenet.params.size(), 2 * macs});
   }
   {
     phase5::Vgg vgg;

@@ -39,9 +39,10 @@ void write_misclassified(const Lesson& lesson, const std::string& name,
                "\" height=\"" + std::to_string(cell) + "\" fill=\"rgb(" + std::to_string(v) + "," +
                std::to_string(v) + "," + std::to_string(v) + ")\"/>\n";
       }
-    const int t = ds.test_y[static_cast<size_t>(wrong[k])], p = predicted[static_cast<size_t>(wrong[k])];
-    svg += "<text x=\"" + std::to_string(x0) + "\" y=\"" + std::to_string(y0 + size + 12) +
-           "\">" + kClassNames[t] + "</text>\n<text x=\"" + std::to_string(x0) + "\" y=\"" +
+    const int t = ds.test_y[static_cast<size_t>(wrong[k])],
+              p = predicted[static_cast<size_t>(wrong[k])];
+    svg += "<text x=\"" + std::to_string(x0) + "\" y=\"" + std::to_string(y0 + size + 12) + "\">" +
+           kClassNames[t] + "</text>\n<text x=\"" + std::to_string(x0) + "\" y=\"" +
            std::to_string(y0 + size + 25) + "\" fill=\"#b00\">" + kClassNames[p] + "</text>\n";
   }
   svg += "</svg>\n";

@@ -135,8 +135,8 @@ void write_panels(const Lesson& lesson, const std::string& name,
 namespace {
 
 std::string describe_training(const phase5::TrainConfig& t, int64_t n_train) {
-  return std::to_string(t.epochs) + " epochs of " + std::to_string(n_train) +
-         " images, batch " + std::to_string(t.batch_size) + ", SGD lr " + fmt("%g", t.sgd.lr) +
+  return std::to_string(t.epochs) + " epochs of " + std::to_string(n_train) + " images, batch " +
+         std::to_string(t.batch_size) + ", SGD lr " + fmt("%g", t.sgd.lr) +
          (t.warmup_steps > 0 ? " (warm-up " + std::to_string(t.warmup_steps) + " steps)" : "") +
          (t.schedule == phase5::Schedule::kCosine ? ", cosine to 0" : ", step /10 at 50%, 75%") +
          ", momentum 0.9, weight decay " + fmt("%g", t.sgd.weight_decay) +
@@ -203,17 +203,15 @@ maps shrink 28 -> 14 -> 7), global average pooling and one fully connected layer
 Every convolution is followed by BatchNorm; a residual block adds its input to its
 output, a plain block does not.
 )");
-  phase5::TrainConfig train = train_config(lesson, {.epochs = lesson.flags.quick ? 2 : 10,
-                                                    .train_images = 0,
-                                                    .warmup = 0,
-                                                    .lr = 0.1f});
+  phase5::TrainConfig train = train_config(
+      lesson, {.epochs = lesson.flags.quick ? 2 : 10, .train_images = 0, .warmup = 0, .lr = 0.1f});
   train.checkpoint = o.checkpoint;
   train.resume = o.resume;
   train.stop_after = o.stop_after;
   const common::ImageDataset& ds = fashion(lesson);
   say("  data: Fashion-MNIST, " + std::to_string(images_used(train, ds)) + " training and " +
-      std::to_string(ds.test_x.dim(0)) + " test images\n  training: " +
-      describe_training(train, images_used(train, ds)) + "\n");
+      std::to_string(ds.test_x.dim(0)) +
+      " test images\n  training: " + describe_training(train, images_used(train, ds)) + "\n");
   const NetRun run = train_one(lesson, config, train, "resnet");
   say("\n  " + phase5::describe(config) + ": train loss " + fmt("%.4f", run.result.train_loss) +
       ", test accuracy " + fmt("%.4f", run.result.test_accuracy) + ", " +
@@ -224,7 +222,6 @@ output, a plain block does not.
   m["model"] = phase5::describe(config);
   record(m, run);
 }
-
 
 // ---------------------------------------------------------------------------
 // degradation: plain-20, plain-56, resnet-20, resnet-56 with the same budget
@@ -288,24 +285,24 @@ share everything else: data, augmentation, schedule, number of steps.
 
   // Figure 6 of the paper: plain nets left, residual nets right; loss above, error below.
   auto name = [&](size_t i) { return phase5::describe(runs[i].config).substr(0, 9); };
-  const common::ChartOptions loss{.x_label = "epoch", .y_label = "training loss (nats)",
-                                  .log_y = true};
+  const common::ChartOptions loss{
+      .x_label = "epoch", .y_label = "training loss (nats)", .log_y = true};
   const common::ChartOptions err{.x_label = "epoch", .y_label = "test error (%)"};
   auto titled = [](common::ChartOptions o, const std::string& t) {
     o.title = t;
     return o;
   };
   say("\n");
-  write_panels(lesson, "degradation.svg",
-               {{loss_series(name(0), runs[0].result), loss_series(name(1), runs[1].result)},
-                {loss_series(name(2), runs[2].result), loss_series(name(3), runs[3].result)},
-                {error_series(name(0), runs[0].result), error_series(name(1), runs[1].result)},
-                {error_series(name(2), runs[2].result), error_series(name(3), runs[3].result)}},
-               {titled(loss, "plain networks: training loss"),
-                titled(loss, "residual networks: training loss"),
-                titled(err, "plain networks: test error"),
-                titled(err, "residual networks: test error")},
-               2);
+  write_panels(
+      lesson, "degradation.svg",
+      {{loss_series(name(0), runs[0].result), loss_series(name(1), runs[1].result)},
+       {loss_series(name(2), runs[2].result), loss_series(name(3), runs[3].result)},
+       {error_series(name(0), runs[0].result), error_series(name(1), runs[1].result)},
+       {error_series(name(2), runs[2].result), error_series(name(3), runs[3].result)}},
+      {titled(loss, "plain networks: training loss"),
+       titled(loss, "residual networks: training loss"), titled(err, "plain networks: test error"),
+       titled(err, "residual networks: test error")},
+      2);
 
   common::Json& m = lesson.metrics.experiment("degradation");
   m["train_images"] = images_used(train, ds);
@@ -341,8 +338,7 @@ void check_flags(const common::CommonFlags& f, const Options& o) {
                              std::to_string(o.depth));
   if (o.train_images == 0 || o.train_images < -1)
     throw common::UsageError("--train-images expects a positive number");
-  if (o.zero_init < -1 || o.zero_init > 1)
-    throw common::UsageError("--zero-init expects 0 or 1");
+  if (o.zero_init < -1 || o.zero_init > 1) throw common::UsageError("--zero-init expects 0 or 1");
   if (o.warmup < -1) throw common::UsageError("--warmup expects a number of steps >= 0");
   if (o.stop_after < 0) throw common::UsageError("--stop-after expects a positive number");
   const bool single = e == "resnet";

@@ -65,8 +65,8 @@ struct Layout {
   ConvBn conv_bn(const std::string& name, int64_t C, int64_t H, int64_t OC, int64_t K,
                  int64_t stride, bool batchnorm) {
     ConvBn u;
-    u.shape = {.N = 1, .H = H, .W = H, .C = C, .OC = OC, .KH = K, .KW = K, .stride = stride,
-               .pad = K / 2};
+    u.shape = {
+        .N = 1, .H = H, .W = H, .C = C, .OC = OC, .KH = K, .KW = K, .stride = stride, .pad = K / 2};
     check_conv_shape(u.shape);
     u.w = take(name + ".w", {OC, C, K, K});
     if (batchnorm) {
@@ -95,16 +95,16 @@ ResNet::ResNet(const ResNetConfig& c) : config(c) {
       const std::string name = "stage" + std::to_string(stage + 1) + ".block" + std::to_string(i);
       Block b;
       b.residual = c.residual;
-      b.conv1 = layout.conv_bn(name + ".conv1", channels, size, out_channels, 3, stride,
-                               c.batchnorm);
+      b.conv1 =
+          layout.conv_bn(name + ".conv1", channels, size, out_channels, 3, stride, c.batchnorm);
       const int64_t out_size = b.conv1.shape.OH();
-      b.conv2 = layout.conv_bn(name + ".conv2", out_channels, out_size, out_channels, 3, 1,
-                               c.batchnorm);
-      b.shortcut = {.N = 1, .C_in = channels, .H = size, .W = size, .C_out = out_channels,
-                    .stride = stride};
+      b.conv2 =
+          layout.conv_bn(name + ".conv2", out_channels, out_size, out_channels, 3, 1, c.batchnorm);
+      b.shortcut = {
+          .N = 1, .C_in = channels, .H = size, .W = size, .C_out = out_channels, .stride = stride};
       if (c.residual && first && c.shortcut == Shortcut::kB) {
-        b.projection = layout.conv_bn(name + ".projection", channels, size, out_channels, 1,
-                                      stride, c.batchnorm);
+        b.projection = layout.conv_bn(name + ".projection", channels, size, out_channels, 1, stride,
+                                      c.batchnorm);
         b.projection.shape.pad = 0;
       }
       blocks.push_back(b);
@@ -214,8 +214,7 @@ float resnet_forward(ResNetState& st, ResNet& net, const float* images, const in
   const int64_t pixels = c.in_channels * c.image_size * c.image_size;
   to_batch_innermost(st.x.data(), images, N, pixels);
   // stem: relu(BN(conv3x3(x)))
-  conv_bn_forward(st.stem_out.data(), st.stem_bn, st.ws.unit, st.x.data(), net.stem, P, S, N,
-                  mode);
+  conv_bn_forward(st.stem_out.data(), st.stem_bn, st.ws.unit, st.x.data(), net.stem, P, S, N, mode);
   relu_forward(st.stem_out.data(), st.stem_out.data(),
                net.stem.shape.OC * net.stem.channel_values(N));
   // the 3n blocks, each reading the previous one's output
@@ -286,8 +285,8 @@ float resnet_train_step(ResNet& net, ResNetState& st, const float* images, const
   const float loss = resnet_forward(st, net, images, labels, N, Mode::kTrain);
   std::fill(net.grads.begin(), net.grads.end(), 0.0f);
   resnet_backward(st, net, labels, N);
-  sgd_momentum_step(net.params.data(), net.grads.data(), net.velocity.data(),
-                    net.parameter_count(), lr, sgd);
+  sgd_momentum_step(net.params.data(), net.grads.data(), net.velocity.data(), net.parameter_count(),
+                    lr, sgd);
   return loss;
 }
 
@@ -338,9 +337,19 @@ namespace {
 
 std::vector<int64_t> fingerprint(const ResNet& net, const TrainConfig& t) {
   const ResNetConfig& c = net.config;
-  return {c.depth, c.residual, static_cast<int64_t>(c.shortcut), c.batchnorm,
-          c.zero_init_residual, t.epochs, t.batch_size, static_cast<int64_t>(t.schedule),
-          t.warmup_steps, t.augment, t.crop_pad, t.train_images, static_cast<int64_t>(t.seed),
+  return {c.depth,
+          c.residual,
+          static_cast<int64_t>(c.shortcut),
+          c.batchnorm,
+          c.zero_init_residual,
+          t.epochs,
+          t.batch_size,
+          static_cast<int64_t>(t.schedule),
+          t.warmup_steps,
+          t.augment,
+          t.crop_pad,
+          t.train_images,
+          static_cast<int64_t>(t.seed),
           static_cast<int64_t>(std::llround(t.sgd.lr * 1e6))};
 }
 
@@ -368,19 +377,20 @@ void save_training(const std::string& path, const ResNet& net, const TrainConfig
   std::vector<int64_t> losses;
   for (float l : result.step_losses) losses.push_back(std::bit_cast<int32_t>(l));
   meta.set_ints("step_losses", losses);
-  common::save_checkpoint(path, {{"params", &storage[0]}, {"velocity", &storage[1]},
-                                 {"stats", &storage[2]}}, meta);
+  common::save_checkpoint(
+      path, {{"params", &storage[0]}, {"velocity", &storage[1]}, {"stats", &storage[2]}}, meta);
 }
 
-void load_training(const std::string& path, ResNet& net, const TrainConfig& train,
-                   common::Rng& rng, common::BatchIterator& batches, TrainResult& result) {
+void load_training(const std::string& path, ResNet& net, const TrainConfig& train, common::Rng& rng,
+                   common::BatchIterator& batches, TrainResult& result) {
   common::Tensor params({net.parameter_count()}), velocity({net.parameter_count()}),
       stats({static_cast<int64_t>(net.stats.size())});
   const common::CheckpointMeta meta = common::load_checkpoint(
       path, {{"params", &params}, {"velocity", &velocity}, {"stats", &stats}});
   if (meta.get_ints("resnet_run") != fingerprint(net, train))
-    throw common::Error(path + ": saved by a run with other settings (network, epochs, batch, "
-                               "schedule, seed or lr); delete it or give the same flags");
+    throw common::Error(path +
+                        ": saved by a run with other settings (network, epochs, batch, "
+                        "schedule, seed or lr); delete it or give the same flags");
   std::copy(params.begin(), params.end(), net.params.begin());
   std::copy(velocity.begin(), velocity.end(), net.velocity.begin());
   std::copy(stats.begin(), stats.end(), net.stats.begin());
@@ -481,7 +491,8 @@ TrainResult train_resnet(ResNet& net, const common::ImageDataset& data, const Tr
                   record.train_loss, record.test_accuracy, record.seconds);
       std::fflush(stdout);
     }
-    if (!train.checkpoint.empty()) save_training(train.checkpoint, net, train, rng, batches, result);
+    if (!train.checkpoint.empty())
+      save_training(train.checkpoint, net, train, rng, batches, result);
   }
   if (bar) bar->finish();
   if (!result.history.empty()) {

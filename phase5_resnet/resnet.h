@@ -46,13 +46,13 @@ enum class Shortcut { kA, kB };
 enum class Mode { kTrain, kEval };  // BatchNorm: batch statistics / running averages
 
 struct ResNetConfig {
-  int64_t depth = 20;             // 6n + 2
-  bool residual = true;           // false: the plain twin (no shortcuts)
+  int64_t depth = 20;    // 6n + 2
+  bool residual = true;  // false: the plain twin (no shortcuts)
   Shortcut shortcut = Shortcut::kA;
-  bool batchnorm = true;          // false: convolutions with biases and no BatchNorm
+  bool batchnorm = true;            // false: convolutions with biases and no BatchNorm
   bool zero_init_residual = false;  // Goyal et al. 2017: each block's last BN gamma = 0
   int64_t image_size = 28, in_channels = 1, classes = 10;
-  int64_t width = 16;             // channels of stage 1 (doubled at stages 2 and 3)
+  int64_t width = 16;  // channels of stage 1 (doubled at stages 2 and 3)
   int64_t blocks_per_stage() const { return (depth - 2) / 6; }
 };
 
@@ -67,11 +67,11 @@ void check_config(const ResNetConfig& config);
 // statistics in its statistics buffer.
 
 struct ConvBn {
-  Conv2dShape shape;       // N is set per batch
-  int64_t w = -1;          // (OC, C, KH, KW)
-  int64_t bias = -1;       // (OC), only without BatchNorm
-  int64_t gamma = -1, beta = -1;                 // (OC), with BatchNorm
-  int64_t running_mean = -1, running_var = -1;   // (OC), in the statistics buffer
+  Conv2dShape shape;                            // N is set per batch
+  int64_t w = -1;                               // (OC, C, KH, KW)
+  int64_t bias = -1;                            // (OC), only without BatchNorm
+  int64_t gamma = -1, beta = -1;                // (OC), with BatchNorm
+  int64_t running_mean = -1, running_var = -1;  // (OC), in the statistics buffer
   bool batchnorm() const { return gamma >= 0; }
   int64_t channel_values(int64_t N) const { return shape.OH() * shape.OW() * N; }  // M
 };
@@ -163,7 +163,7 @@ void shortcut_a_forward(Real* out, const Real* x, const ShortcutShape& s) {
     for (int64_t ci = lo; ci < hi; ++ci) {
       const int64_t c = ci / OH, i = ci % OH;
       for (int64_t j = 0; j < OW; ++j) {
-        Real* o = out + (ci * OW + j) * N;                                   // (N)
+        Real* o = out + (ci * OW + j) * N;                                          // (N)
         const Real* src = x + ((c * s.H + i * s.stride) * s.W + j * s.stride) * N;  // (N)
         for (int64_t n = 0; n < N; ++n) o[n] += src[n];
       }
@@ -193,7 +193,7 @@ void shortcut_a_backward(Real* d_x, const Real* d_out, const ShortcutShape& s) {
 
 struct Block {
   ConvBn conv1, conv2;
-  ConvBn projection;      // option B at a block that changes shape (projection.w >= 0)
+  ConvBn projection;       // option B at a block that changes shape (projection.w >= 0)
   ShortcutShape shortcut;  // identity / option A (N set per batch)
   bool residual = true;
   bool projects() const { return projection.w >= 0; }
@@ -332,8 +332,8 @@ void global_avgpool_backward(Real* d_in, const Real* d_out, int64_t N, int64_t C
 // The network: its layers, parameters and running statistics
 
 struct ParamView {
-  std::string name;             // "stage2.block0.conv1.w"
-  int64_t offset = 0;           // into ResNet::params (or ResNet::stats)
+  std::string name;    // "stage2.block0.conv1.w"
+  int64_t offset = 0;  // into ResNet::params (or ResNet::stats)
   std::vector<int64_t> shape;
   int64_t size() const;
 };
@@ -365,13 +365,13 @@ int64_t flops_per_image(const ResNet& net);
 struct ResNetState {
   ResNetState(const ResNet& net, int64_t max_batch);
   int64_t max_batch;
-  std::vector<float> x;                 // (1, 28, 28, N) the input, batch innermost
+  std::vector<float> x;  // (1, 28, 28, N) the input, batch innermost
   ConvBnCache<float> stem_bn;
-  std::vector<float> stem_out;          // (16, 28, 28, N)
+  std::vector<float> stem_out;  // (16, 28, 28, N)
   std::vector<BlockCache<float>> blocks;
   BlockWorkspace<float> ws;
-  std::vector<float> pooled;            // (N, 64)
-  std::vector<float> logits, probs;     // (N, classes)
+  std::vector<float> pooled;         // (N, 64)
+  std::vector<float> logits, probs;  // (N, classes)
   std::vector<float> d_pooled, d_logits;
   std::vector<float> d_a, d_b;          // (16, 28, 28, N) ping-pong block-output gradients
   std::vector<double> block_grad_norm;  // (blocks) ||dL/d out_b||, filled by backward
@@ -395,23 +395,23 @@ struct TrainConfig {
   int64_t batch_size = 128;
   SgdConfig sgd{.lr = 0.1f, .momentum = 0.9f, .weight_decay = 1e-4f};  // the paper's
   Schedule schedule = Schedule::kCosine;  // kStep: lr / 10 at 50% and 75% of the steps
-  int64_t warmup_steps = 0;   // linear warm-up from lr/10 (He et al. warm ResNet-110 up)
-  bool augment = true;        // random crop (zero padding crop_pad) and horizontal flip
+  int64_t warmup_steps = 0;  // linear warm-up from lr/10 (He et al. warm ResNet-110 up)
+  bool augment = true;       // random crop (zero padding crop_pad) and horizontal flip
   int64_t crop_pad = 2;
-  int64_t train_images = 0;   // > 0: the first that many training images
+  int64_t train_images = 0;  // > 0: the first that many training images
   uint64_t seed = 1;
-  std::string checkpoint;     // saved after every epoch when not empty
-  bool resume = false;        // continue from `checkpoint` (same flags: same result)
-  int stop_after = 0;         // > 0: stop after this many epochs (to be resumed)
+  std::string checkpoint;  // saved after every epoch when not empty
+  bool resume = false;     // continue from `checkpoint` (same flags: same result)
+  int stop_after = 0;      // > 0: stop after this many epochs (to be resumed)
   bool verbose = true;
   std::string label = "resnet";  // the progress bar's label
 };
 
 struct EpochRecord {
   int epoch = 0;
-  double train_loss = 0.0;      // mean over the epoch's mini-batches
+  double train_loss = 0.0;  // mean over the epoch's mini-batches
   double test_accuracy = 0.0;
-  double seconds = 0.0;         // training time so far
+  double seconds = 0.0;  // training time so far
 };
 
 struct TrainResult {
@@ -419,7 +419,7 @@ struct TrainResult {
   std::vector<float> step_losses;  // every step's mini-batch loss
   double train_loss = 0.0, test_accuracy = 0.0;
   double train_seconds = 0.0, images_per_second = 0.0;
-  bool stopped = false;         // stop_after reached before the last epoch
+  bool stopped = false;  // stop_after reached before the last epoch
 };
 
 // The learning rate of step `step` of `total`.

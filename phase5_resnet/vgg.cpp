@@ -28,11 +28,19 @@ Vgg::Vgg() {
   };
   for (int stack = 0; stack < 3; ++stack) {
     for (int i = 0; i < 2; ++i) {
-      const std::string name = "stack" + std::to_string(stack + 1) + ".conv" + std::to_string(i + 1);
+      const std::string name =
+          "stack" + std::to_string(stack + 1) + ".conv" + std::to_string(i + 1);
       const int64_t oc = kWidths[stack];
       ConvBn u;
-      u.shape = {.N = 1, .H = size, .W = size, .C = channels, .OC = oc, .KH = 3, .KW = 3,
-                 .stride = 1, .pad = 1};
+      u.shape = {.N = 1,
+                 .H = size,
+                 .W = size,
+                 .C = channels,
+                 .OC = oc,
+                 .KH = 3,
+                 .KW = 3,
+                 .stride = 1,
+                 .pad = 1};
       u.w = take(name + ".w", {oc, channels, 3, 3});
       u.gamma = take(name + ".bn.gamma", {oc});
       u.beta = take(name + ".bn.beta", {oc});
@@ -72,7 +80,8 @@ void vgg_init(Vgg& net, common::Rng& rng) {
 
 int64_t flops_per_image(const Vgg& net) {
   int64_t f = 0;
-  for (const ConvBn& u : net.units) f += 2 * u.shape.OC * u.shape.patch() * u.shape.OH() * u.shape.OW();
+  for (const ConvBn& u : net.units)
+    f += 2 * u.shape.OC * u.shape.patch() * u.shape.OH() * u.shape.OW();
   return f + 2 * 10 * Vgg::kWidths[2];
 }
 
@@ -123,8 +132,8 @@ float vgg_forward(VggState& st, Vgg& net, const float* images, const int* labels
   for (size_t i = 0; i < net.units.size(); ++i) {
     const ConvBn& u = net.units[i];
     // a_i = relu(BN(conv(input)))
-    conv_bn_forward(st.a[i].data(), st.caches[i], st.ws, unit_input(st, i), u, P,
-                    net.stats.data(), N, mode);
+    conv_bn_forward(st.a[i].data(), st.caches[i], st.ws, unit_input(st, i), u, P, net.stats.data(),
+                    N, mode);
     relu_forward(st.a[i].data(), st.a[i].data(), u.shape.OC * u.channel_values(N));
     if (i == 1 || i == 3) {  // the end of stacks 1 and 2: 2x2 max pooling
       Pool2dShape s = net.pools[i / 2];
@@ -219,7 +228,8 @@ TrainResult train_vgg(Vgg& net, const common::ImageDataset& data, const TrainCon
     while (batches.next(idx)) {
       const int64_t N = static_cast<int64_t>(idx.size());
       common::gather_rows(data.train_x, idx, batch_x);
-      for (size_t i = 0; i < idx.size(); ++i) batch_y[i] = data.train_y[static_cast<size_t>(idx[i])];
+      for (size_t i = 0; i < idx.size(); ++i)
+        batch_y[i] = data.train_y[static_cast<size_t>(idx[i])];
       augment_batch(augmented.data(), batch_x.data(), N, 28, 28, train.crop_pad, rng);
       const float loss = vgg_forward(st, net, augmented.data(), batch_y.data(), N, Mode::kTrain);
       check_finite_loss(loss, step, "vgg");

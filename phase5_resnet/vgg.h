@@ -26,7 +26,7 @@ namespace phase5 {
 
 struct Vgg {
   static constexpr int64_t kWidths[3] = {32, 64, 128};
-  std::vector<ConvBn> units;  // 6 conv + BN units, stack by stack
+  std::vector<ConvBn> units;       // 6 conv + BN units, stack by stack
   std::vector<Pool2dShape> pools;  // after units 1 and 3
   int64_t fc_w = 0, fc_b = 0;
   std::vector<ParamView> views, stat_views;
@@ -48,7 +48,7 @@ struct VggState {
   std::vector<std::vector<int32_t>> argmax;  // max-pooling winners, shaped like pooled
   Workspace<float> ws;
   std::vector<float> gap, logits, probs, d_gap, d_logits;  // (N, 128), (N, 10)
-  std::vector<float> d_a, d_b, d_y;          // (32, 28, 28, N) gradient buffers
+  std::vector<float> d_a, d_b, d_y;                        // (32, 28, 28, N) gradient buffers
 };
 
 float vgg_forward(VggState& st, Vgg& net, const float* images, const int* labels, int64_t N,

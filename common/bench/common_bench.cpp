@@ -224,9 +224,10 @@ int main(int argc, char** argv) {
     common::set_num_threads(2);
     const double hand_off = common::parallel_hand_off_seconds();
     const int64_t serial_work = common::gemm_serial_work();
-    std::printf("threads:  a job handed to 2 threads costs %.2f us: products under %.2f M "
-                "multiply-adds run on one\n",
-                hand_off * 1e6, static_cast<double>(serial_work) / 1e6);
+    std::printf(
+        "threads:  a job handed to 2 threads costs %.2f us: products under %.2f M "
+        "multiply-adds run on one\n",
+        hand_off * 1e6, static_cast<double>(serial_work) / 1e6);
 
     common::Json root = common::Json::object();
     common::Json& machine = root["machine"];

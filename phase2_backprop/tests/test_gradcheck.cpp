@@ -7,9 +7,8 @@
 #include <cmath>
 #include <vector>
 
-#include "lesson.h"
 #include "gradcheck.h"
-#include "mlp.h"
+#include "lesson.h"
 #include "mlp.h"
 #include "rng.h"
 

@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "lesson.h"
 #include "files.h"
+#include "lesson.h"
 #include "test_support.h"
 
 namespace phase2 {

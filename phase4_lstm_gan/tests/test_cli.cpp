@@ -36,9 +36,9 @@ void expect_keys(const common::Json& m, std::initializer_list<const char*> keys)
 TEST(Cli, HelpListsExperimentsAndFlags) {
   const auto r = run_command(kExe + " --help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* word : {"long_lag", "sentiment", "char_lstm", "bench", "--length", "--forget-init", "--hidden",
-                           "--layers", "--temperature", "--sample-chars", "--lr is Adam",
-                           "get_data.sh"})
+  for (const char* word :
+       {"long_lag", "sentiment", "char_lstm", "bench", "--length", "--forget-init", "--hidden",
+        "--layers", "--temperature", "--sample-chars", "--lr is Adam", "get_data.sh"})
     EXPECT_NE(r.output.find(word), std::string::npos) << word;
 }
 

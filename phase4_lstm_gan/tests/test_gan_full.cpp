@@ -1,7 +1,7 @@
 // phase4_lstm_gan/tests/test_gan_full.cpp -- label full: the GAN half of the default lesson,
 // as a learner runs it (`gan`, then `gan --dataset fashion-mnist`), asserting every figure
-// README.md states in "The GAN half". Not part of CI (many minutes on 2 cores); `scripts/test.sh -L full`
-// runs it. No wall-clock bound: speed is measured by `phase4_lstm_gan bench`.
+// README.md states in "The GAN half". Not part of CI (many minutes on 2 cores); `scripts/test.sh -L
+// full` runs it. No wall-clock bound: speed is measured by `phase4_lstm_gan bench`.
 #include <gtest/gtest.h>
 
 #include <string>

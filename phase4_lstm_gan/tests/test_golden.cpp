@@ -57,9 +57,10 @@ void formula_fill(float* w, const std::vector<int64_t>& shape, int k) {
   for (int64_t d : shape) n *= d;
   const int64_t fan_in = n / shape[0];
   for (int64_t i = 0; i < n; ++i) {
-    const double v = shape.size() >= 2 ? std::sqrt(3.0 / static_cast<double>(fan_in)) *
-                                             std::sin(0.37 * static_cast<double>(i) + 0.91 * (k + 1))
-                                       : 0.1 * std::sin(0.53 * static_cast<double>(i) + 0.91 * (k + 1));
+    const double v = shape.size() >= 2
+                         ? std::sqrt(3.0 / static_cast<double>(fan_in)) *
+                               std::sin(0.37 * static_cast<double>(i) + 0.91 * (k + 1))
+                         : 0.1 * std::sin(0.53 * static_cast<double>(i) + 0.91 * (k + 1));
     w[i] = static_cast<float>(v);
   }
 }
@@ -90,8 +91,7 @@ void expect_gradient_close(const std::string& what, const float* ours, const Gol
 TEST(Golden, TwoLayerCharLstmMatchesPyTorch) {
   const auto golden = read_golden("lstm.txt");
   const int64_t V = 10, T = 6, B = 2, H = 16;
-  const phase4::LstmConfig config{
-      .vocab = V, .input = 8, .hidden = H, .layers = 2, .output = V};
+  const phase4::LstmConfig config{.vocab = V, .input = 8, .hidden = H, .layers = 2, .output = V};
   phase4::LstmParams params(config), grads(config);
   int k = 0;
   for (auto& v : params.views()) formula_fill(v.data, v.shape, k++);

@@ -72,9 +72,9 @@ double check(const std::string& name, Vec& param, const Vec& analytic,
 
 struct TwoLayerLstm {
   int64_t T = 7, B = 3, D = 4, H = 5;
-  Vec x, h0a, c0a, h0b, c0b;                // x (T, B, D); initial states (B, H)
-  Vec wx1, wh1, b1, wx2, wh2, b2;           // (4H, D), (4H, H), (4H); (4H, H), (4H, H), (4H)
-  Vec r1, r2;                               // (T, B, H) the loss weights of both layers' outputs
+  Vec x, h0a, c0a, h0b, c0b;       // x (T, B, D); initial states (B, H)
+  Vec wx1, wh1, b1, wx2, wh2, b2;  // (4H, D), (4H, H), (4H); (4H, H), (4H, H), (4H)
+  Vec r1, r2;                      // (T, B, H) the loss weights of both layers' outputs
 
   explicit TwoLayerLstm(common::Rng& rng) {
     const size_t G = static_cast<size_t>(4 * H), TBH = static_cast<size_t>(T * B * H),
@@ -128,16 +128,15 @@ TEST(GradCheck, TwoLayerLstmOverAWholeSequence) {
   Vec d_hb = m.r2, d_ha = m.r1;
   phase4::lstm_backward(d_ha.data(), d_wx2.data(), d_wh2.data(), d_b2.data(), d_c.data(),
                         d_a.data(), d_hb.data(), m.hb.data(), m.cb.data(), m.gb.data(),
-                        m.tcb.data(), m.ha.data() + BH, m.wx2.data(), m.wh2.data(), m.T, m.B,
-                        m.H, m.H);
-  phase4::lstm_backward(d_x.data(), d_wx1.data(), d_wh1.data(), d_b1.data(), d_c.data(),
-                        d_a.data(), d_ha.data(), m.ha.data(), m.ca.data(), m.ga.data(),
-                        m.tca.data(), m.x.data(), m.wx1.data(), m.wh1.data(), m.T, m.B, m.D,
+                        m.tcb.data(), m.ha.data() + BH, m.wx2.data(), m.wh2.data(), m.T, m.B, m.H,
                         m.H);
+  phase4::lstm_backward(d_x.data(), d_wx1.data(), d_wh1.data(), d_b1.data(), d_c.data(), d_a.data(),
+                        d_ha.data(), m.ha.data(), m.ca.data(), m.ga.data(), m.tca.data(),
+                        m.x.data(), m.wx1.data(), m.wh1.data(), m.T, m.B, m.D, m.H);
   auto loss = [&] { return m.loss(); };
   std::printf("  2-layer LSTM, T = %lld, B = %lld, D = %lld, H = %lld\n",
-              static_cast<long long>(m.T), static_cast<long long>(m.B),
-              static_cast<long long>(m.D), static_cast<long long>(m.H));
+              static_cast<long long>(m.T), static_cast<long long>(m.B), static_cast<long long>(m.D),
+              static_cast<long long>(m.H));
   EXPECT_LT(check("x", m.x, d_x, loss), kTolerance);
   EXPECT_LT(check("l0.w_x", m.wx1, d_wx1, loss), kTolerance);
   EXPECT_LT(check("l0.w_h", m.wh1, d_wh1, loss), kTolerance);
@@ -151,9 +150,12 @@ TEST(GradCheck, TwoLayerLstmOverAWholeSequence) {
 TEST(GradCheck, RnnCopiedFromPhase3) {
   common::Rng rng(11);
   const int64_t T = 6, B = 2, D = 3, H = 4;
-  Vec x = random_vec(static_cast<size_t>(T * B * D), rng), h0 = random_vec(static_cast<size_t>(B * H), rng, 0.5);
-  Vec wxh = random_vec(static_cast<size_t>(H * D), rng, 0.5), whh = random_vec(static_cast<size_t>(H * H), rng, 0.5),
-      bh = random_vec(static_cast<size_t>(H), rng, 0.5), r = random_vec(static_cast<size_t>(T * B * H), rng);
+  Vec x = random_vec(static_cast<size_t>(T * B * D), rng),
+      h0 = random_vec(static_cast<size_t>(B * H), rng, 0.5);
+  Vec wxh = random_vec(static_cast<size_t>(H * D), rng, 0.5),
+      whh = random_vec(static_cast<size_t>(H * H), rng, 0.5),
+      bh = random_vec(static_cast<size_t>(H), rng, 0.5),
+      r = random_vec(static_cast<size_t>(T * B * H), rng);
   Vec h;
   auto loss = [&] {
     h.assign(static_cast<size_t>((T + 1) * B * H), 0.0);

@@ -7,9 +7,9 @@
 
 #include "adding.h"
 #include "char_lstm.h"
-#include "sentiment.h"
 #include "files.h"
 #include "progress.h"
+#include "sentiment.h"
 #include "test_support.h"
 #include "thread_pool.h"
 
@@ -64,8 +64,8 @@ TEST(Train, CharLstmQuickLearns) {
   AIJ_REQUIRE_DATA(common::default_data_dir(), "shakespeare");
   const phase4::CharCorpus corpus = phase4::load_char_corpus(common::default_data_dir(), 300000);
   const int64_t V = corpus.vocab.size();
-  phase4::CharLstm model(phase4::LstmConfig{
-      .vocab = V, .input = 64, .hidden = 64, .layers = 1, .output = V});
+  phase4::CharLstm model(
+      phase4::LstmConfig{.vocab = V, .input = 64, .hidden = 64, .layers = 1, .output = V});
   phase4::CharTrainConfig train;
   train.steps = 300;
   train.eval_every = 100;

@@ -54,7 +54,9 @@ TEST(Lstm, FloatPathMatchesThePlainDoublePath) {
   fill(wh, static_cast<size_t>(G * H), 0.4);
   fill(b, static_cast<size_t>(G), 0.4);
   fill(dh, static_cast<size_t>(T * B * H), 1.0);
-  auto to_float = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
+  auto to_float = [](const std::vector<double>& v) {
+    return std::vector<float>(v.begin(), v.end());
+  };
   const size_t S = static_cast<size_t>((T + 1) * B * H), TBH = static_cast<size_t>(T * B * H);
   std::vector<double> hd(S, 0.0), cd(S, 0.0), gd(TBH * 4), tcd(TBH);
   std::vector<float> hf(S, 0.0f), cf(S, 0.0f), gf(TBH * 4), tcf(TBH);
@@ -73,8 +75,8 @@ TEST(Lstm, FloatPathMatchesThePlainDoublePath) {
       dxf(x.size(), 0.0f), dcf(static_cast<size_t>(B * H)), daf(TBH * 4);
   std::vector<float> dhf = to_float(dh);
   phase4::lstm_backward(dx.data(), dwx.data(), dwh.data(), db.data(), dc.data(), da.data(),
-                        dh.data(), hd.data(), cd.data(), gd.data(), tcd.data(), x.data(),
-                        wx.data(), wh.data(), T, B, D, H);
+                        dh.data(), hd.data(), cd.data(), gd.data(), tcd.data(), x.data(), wx.data(),
+                        wh.data(), T, B, D, H);
   phase4::lstm_backward(dxf.data(), dwxf.data(), dwhf.data(), dbf.data(), dcf.data(), daf.data(),
                         dhf.data(), hf.data(), cf.data(), gf.data(), tcf.data(), xf.data(),
                         wxf.data(), whf.data(), T, B, D, H);
@@ -90,8 +92,8 @@ TEST(Lstm, ForgetBiasAndChronoInitialisation) {
   phase4::lstm_init(p, c, rng);
   for (const auto& ly : p.layer)
     for (int64_t j = 0; j < c.hidden; ++j) {
-      EXPECT_EQ(ly.b[j], 0.0f);               // input gate
-      EXPECT_EQ(ly.b[c.hidden + j], 1.0f);    // forget gate: bias 1
+      EXPECT_EQ(ly.b[j], 0.0f);             // input gate
+      EXPECT_EQ(ly.b[c.hidden + j], 1.0f);  // forget gate: bias 1
       EXPECT_EQ(ly.b[2 * c.hidden + j], 0.0f);
       EXPECT_EQ(ly.b[3 * c.hidden + j], 0.0f);
     }
@@ -100,9 +102,9 @@ TEST(Lstm, ForgetBiasAndChronoInitialisation) {
   double largest = 0.0;
   for (int64_t j = 0; j < c.hidden; ++j) {
     const float b_f = p.layer[0].b[c.hidden + j];
-    EXPECT_GE(b_f, 0.0f);                       // log(1)
-    EXPECT_LE(b_f, std::log(99.0f) + 1e-6f);    // log(T_max - 1)
-    EXPECT_EQ(p.layer[0].b[j], -b_f);           // b_i = -b_f
+    EXPECT_GE(b_f, 0.0f);                     // log(1)
+    EXPECT_LE(b_f, std::log(99.0f) + 1e-6f);  // log(T_max - 1)
+    EXPECT_EQ(p.layer[0].b[j], -b_f);         // b_i = -b_f
     largest = std::max(largest, static_cast<double>(b_f));
   }
   EXPECT_GT(largest, 3.0);  // some cells start with time constants of ~20+ steps

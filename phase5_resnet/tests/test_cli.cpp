@@ -38,9 +38,9 @@ void expect_keys(const common::Json& m, std::initializer_list<const char*> keys)
 TEST(Cli, HelpListsExperimentsAndFlags) {
   const auto r = run_command(kExe + " --help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* word : {"resnet", "degradation", "gradient_flow", "--depth", "--plain",
-                           "--shortcut", "--checkpoint", "--resume", "--zero-init", "--warmup",
-                           "get_data.sh"})
+  for (const char* word :
+       {"resnet", "degradation", "gradient_flow", "--depth", "--plain", "--shortcut",
+        "--checkpoint", "--resume", "--zero-init", "--warmup", "get_data.sh"})
     EXPECT_NE(r.output.find(word), std::string::npos) << word;
 }
 
@@ -108,8 +108,8 @@ TEST(Cli, DegradationAndGradientFlowJson) {
   const common::Json j = run_json(dir, "degradation --quick");
   const common::Json& m = j.at("experiments").at("degradation");
   for (const char* net : {"plain_20", "plain_56", "resnet_20", "resnet_56"})
-    expect_keys(m.at(net), {"train_loss", "test_accuracy", "params", "flops_per_image", "seconds",
-                            "epochs"});
+    expect_keys(m.at(net),
+                {"train_loss", "test_accuracy", "params", "flops_per_image", "seconds", "epochs"});
   EXPECT_TRUE(common::file_exists(dir.file("degradation.svg")));
   const common::Json g = run_json(dir, "gradient_flow --quick", "g.json");
   const common::Json& f = g.at("experiments").at("gradient_flow");
@@ -132,9 +132,9 @@ TEST(Cli, BatchnormCompareAndBenchJson) {
   for (const char* k : {"resnet20_train", "resnet56_train", "resnet20_infer"})
     EXPECT_GT(bench.at("experiments").at("bench").at(k).at("items_per_second").as_number(), 0.0)
         << k;
-  expect_keys(bench.at("experiments").at("bench").at("resnet20_train").at(
-                  "breakdown_seconds_per_step"),
-              {"matrix_products", "im2col_col2im", "batchnorm", "rest"});
+  expect_keys(
+      bench.at("experiments").at("bench").at("resnet20_train").at("breakdown_seconds_per_step"),
+      {"matrix_products", "im2col_col2im", "batchnorm", "rest"});
 }
 
 }  // namespace

@@ -17,8 +17,8 @@ TEST(Full, DefaultLessonReproducesTheReadme) {
   AIJ_REQUIRE_DATA(common::default_data_dir(), "fashion-mnist");
   TempDir dir;
   const std::string json = dir.file("metrics.json");
-  const auto r = run_command(std::string(PHASE_EXE) + " --out-dir " + dir.path() + " --json " +
-                             json);
+  const auto r =
+      run_command(std::string(PHASE_EXE) + " --out-dir " + dir.path() + " --json " + json);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const common::Json j = common::testing::parse_json(common::read_file_text(json));
   const common::Json& e = j.at("experiments");

@@ -59,7 +59,8 @@ void formula_fill(float* w, const phase5::ParamView& v, int k) {
     const double x = static_cast<double>(i);
     double value;
     if (v.shape.size() >= 2)
-      value = std::sqrt(3.0 / static_cast<double>(n / v.shape[0])) * std::sin(0.37 * x + 0.91 * (k + 1));
+      value = std::sqrt(3.0 / static_cast<double>(n / v.shape[0])) *
+              std::sin(0.37 * x + 0.91 * (k + 1));
     else if (v.name.ends_with("gamma"))
       value = 1.0 + 0.1 * std::sin(0.53 * x + 0.91 * (k + 1));
     else
@@ -82,8 +83,8 @@ std::vector<float> formula_images(int64_t n_images) {
 double relative_error(const float* ours, const GoldenTensor& golden) {
   double worst = 0.0, scale = 0.0;
   for (size_t i = 0; i < golden.values.size(); ++i) {
-    worst = std::max(worst, std::fabs(ours[i * static_cast<size_t>(golden.stride)] -
-                                      golden.values[i]));
+    worst =
+        std::max(worst, std::fabs(ours[i * static_cast<size_t>(golden.stride)] - golden.values[i]));
     scale = std::max(scale, std::fabs(golden.values[i]));
   }
   return scale > 0 ? worst / scale : worst;

@@ -115,8 +115,8 @@ TEST(PoolGradcheck, GlobalAveragePooling) {
 
 TEST(ConvGradcheck, NoBias) {
   std::printf("conv2d 3x3, stride 2, padding 1, no bias\n");
-  const phase5::Conv2dShape s{.N = 2, .H = 6, .W = 6, .C = 2, .OC = 3, .KH = 3, .KW = 3,
-                              .stride = 2, .pad = 1};
+  const phase5::Conv2dShape s{
+      .N = 2, .H = 6, .W = 6, .C = 2, .OC = 3, .KH = 3, .KW = 3, .stride = 2, .pad = 1};
   common::Rng rng(3);
   Vec in = random_vec(static_cast<size_t>(s.N * s.H * s.W * s.C), rng);
   Vec w = random_vec(static_cast<size_t>(s.OC * s.patch()), rng, 0.5);
@@ -181,8 +181,8 @@ TEST_P(BlockGradcheck, BackwardMatchesFiniteDifferences) {
   };
   loss();
   Vec d_x(x.size()), grads(params.size());
-  phase5::block_backward(d_x.data(), grads.data(), ws, r.data(), cache, x.data(), b,
-                         params.data(), N);
+  phase5::block_backward(d_x.data(), grads.data(), ws, r.data(), cache, x.data(), b, params.data(),
+                         N);
   EXPECT_LT(check("d_x", x, d_x, loss), kTolerance);
   // Every parameter of the block, by name.
   for (const phase5::ParamView& v : net.views) {

@@ -65,8 +65,8 @@ TEST(BatchNorm, EvaluationOutputDoesNotDependOnTheOtherImages) {
 
 TEST(Conv, FastAndPlainAgree) {
   for (int64_t stride : {1, 2}) {
-    const phase5::Conv2dShape s{.N = 3, .H = 9, .W = 9, .C = 4, .OC = 5, .KH = 3, .KW = 3,
-                                .stride = stride, .pad = 1};
+    const phase5::Conv2dShape s{
+        .N = 3, .H = 9, .W = 9, .C = 4, .OC = 5, .KH = 3, .KW = 3, .stride = stride, .pad = 1};
     common::Rng rng(3);
     std::vector<float> in = random_floats(static_cast<size_t>(s.C * s.H * s.W * s.N), rng);
     std::vector<float> w = random_floats(static_cast<size_t>(s.OC * s.patch()), rng);
@@ -78,8 +78,8 @@ TEST(Conv, FastAndPlainAgree) {
     phase5::conv2d_plain_backward<float>(d_in1.data(), d_w1.data(), nullptr, d_cols.data(),
                                          d_out.data(), cols.data(), w.data(), s);
     phase5::conv2d_forward<float>(out2.data(), cols.data(), in.data(), w.data(), nullptr, s);
-    phase5::conv2d_backward<float>(d_in2.data(), d_w2.data(), nullptr, d_cols.data(),
-                                   d_out.data(), cols.data(), w.data(), s);
+    phase5::conv2d_backward<float>(d_in2.data(), d_w2.data(), nullptr, d_cols.data(), d_out.data(),
+                                   cols.data(), w.data(), s);
     for (size_t i = 0; i < out1.size(); ++i) EXPECT_NEAR(out1[i], out2[i], 1e-4);
     for (size_t i = 0; i < d_in1.size(); ++i) EXPECT_NEAR(d_in1[i], d_in2[i], 1e-4);
     for (size_t i = 0; i < d_w1.size(); ++i) EXPECT_NEAR(d_w1[i], d_w2[i], 1e-3);
@@ -124,8 +124,8 @@ TEST(ResNet, DepthParametersAndFlops) {
 }
 
 TEST(ResNet, ZeroInitialisedResidualMakesEveryBlockTheIdentityAtFirst) {
-  phase5::ResNet net(phase5::ResNetConfig{.depth = 8, .zero_init_residual = true,
-                                          .image_size = 8, .width = 2});
+  phase5::ResNet net(
+      phase5::ResNetConfig{.depth = 8, .zero_init_residual = true, .image_size = 8, .width = 2});
   common::Rng rng(4);
   phase5::resnet_init(net, rng);
   for (const auto& v : net.views) {
