@@ -102,8 +102,8 @@ std::vector<LeNetParams::View> LeNetParams::views() {
 
 void lenet_init(LeNetParams& params, const LeNetConfig& /*config*/, common::Rng& rng) {
   // fan_in = the number of inputs one unit sums: KH*KW*C for a convolution.
-  const bool relu = true;  // phase 3 also has tanh
-  auto std_for = [relu](int64_t fan_in) { return relu ? he_std(fan_in) : lecun_std(fan_in); };
+  // He for ReLU units (phase 3 also has the tanh version, which takes lecun_std).
+  auto std_for = [](int64_t fan_in) { return he_std(fan_in); };
   params.zero();
   for (auto& v : params.views()) {
     if (v.shape.size() < 2) continue;  // biases stay 0
