@@ -15,6 +15,8 @@ schemes, data, hyper-parameters and protocols, written with torch.nn and autogra
              out; 32 streams x 100 characters per step (truncated BPTT, the state carried
              between chunks), Adam lr 3e-3 with cosine decay, clipping at 5, 3,400 steps;
              validation read the same way; a 2,000-character sample at temperature 0.8.
+  bench      the C++ `bench` configuration of the char-LSTM: training tokens/s, the best
+             of 3 runs of 30 steps (experiments.bench.char_lstm_train.items_per_second).
 
 Random numbers differ from the C++ program's (torch's generator, not xoshiro256**), so the
 two agree statistically, not digit for digit. --quick mirrors the C++ --quick sizes.
@@ -233,19 +235,58 @@ def run_char_lstm(args):
     return result
 
 
+# --- bench: the C++ `bench` configuration ---------------------------------------------
+
+def run_bench(args):
+    """char-LSTM training tokens/s: embedding 64, 1 x 256, 32 streams x 100 characters,
+    Adam, clipping at 5; the best of 3 runs of 30 steps after 2 warm-up steps, as in C++."""
+    torch.manual_seed(1)
+    chars, index, train, val = load_corpus(args.data_dir, 0)
+    hidden, layers, T, B = 256, 1, 100, 32
+    steps = 3 if args.quick else 30
+    model = CharLstm(len(chars), 64, hidden, layers)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    s = Streams(train, T, B)
+    state = zero_state(layers, B, hidden)
+    step = 0
+
+    def train_steps(n):
+        nonlocal state, step
+        for _ in range(n):
+            c = step % s.chunks
+            state = zero_state(layers, B, hidden) if c == 0 else tuple(v.detach() for v in state)
+            x, y = s.chunk(c)
+            logits, state = model(x, state)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            step += 1
+
+    train_steps(2)
+    best = 0.0
+    for _ in range(3):
+        t = time.time()
+        train_steps(steps)
+        best = max(best, steps * T * B / (time.time() - t))
+    print(f"  char-LSTM training {best:9.0f} tokens/s", flush=True)
+    return {"char_lstm_train": {"items_per_second": best, "unit": "tokens"}}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--json", required=True)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--experiments", default="long_lag,char_lstm",
-                        help="comma-separated subset of long_lag,char_lstm")
+    parser.add_argument("--experiments", default="long_lag,char_lstm,bench",
+                        help="comma-separated subset of long_lag,char_lstm,bench")
     args = parser.parse_args()
-    runners = {"long_lag": run_long_lag, "char_lstm": run_char_lstm}
+    runners = {"long_lag": run_long_lag, "char_lstm": run_char_lstm, "bench": run_bench}
     results = {}
     for name in args.experiments.split(","):
         if name not in runners:
-            sys.exit(f"twin.py: unknown experiment '{name}' (expected long_lag, char_lstm)")
+            sys.exit(f"twin.py: unknown experiment '{name}' (expected long_lag, char_lstm, bench)")
         print(f"=== {name} (PyTorch {torch.__version__}, {torch.get_num_threads()} threads)",
               flush=True)
         results[name] = runners[name](args)
