@@ -576,7 +576,7 @@ void narrow_kernel(int64_t kc, const float* __restrict a, int64_t a_row, int64_t
   Vec acc[R][V] = {};
   for (int64_t p = 0; p < kc; ++p) {
     Vec bp[V];
-    AIJ_UNROLL for (int64_t v = 0; v < V; ++v) bp[v] = load_vec(b + (p * V + v) * kLanes);
+    AIJ_UNROLL for (int64_t v = 0; v < V; ++v) bp[v] = load_vec_in_register(b + (p * V + v) * kLanes);
     AIJ_UNROLL for (int64_t i = 0; i < R; ++i) {
       const float ai = a[i * a_row + p * a_col];
       AIJ_UNROLL for (int64_t v = 0; v < V; ++v) acc[i][v] += ai * bp[v];
