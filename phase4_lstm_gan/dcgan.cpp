@@ -28,7 +28,7 @@ void ParamBlock::finish() {
   const int64_t n = tensors.empty() ? 0 : tensors.back().offset + tensors.back().size();
   params.assign(static_cast<size_t>(n), 0.0f);
   grads.assign(static_cast<size_t>(n), 0.0f);
-  adam = GanAdam(n);
+  adam = Adam(n);
 }
 
 const ParamBlock::Tensor& ParamBlock::find(const std::string& name) const {
@@ -91,7 +91,7 @@ void Dcgan::init(common::Rng& rng) {
       else if (t.shape.size() >= 2)
         init_normal(block->p(t.offset), t.size(), 0.02, rng);
     }
-    block->adam = GanAdam(static_cast<int64_t>(block->params.size()));
+    block->adam = Adam(static_cast<int64_t>(block->params.size()));
   }
   std::fill(g_bn0_mean.begin(), g_bn0_mean.end(), 0.0f);
   std::fill(g_bn0_var.begin(), g_bn0_var.end(), 1.0f);
@@ -276,11 +276,11 @@ void Dcgan::zero_generator_grads() {
 void Dcgan::zero_discriminator_grads() {
   std::fill(d.grads.begin(), d.grads.end(), 0.0f);
 }
-void Dcgan::step_generator(const GanAdamConfig& adam) {
-  g.adam.step(g.params.data(), g.grads.data(), adam);
+void Dcgan::step_generator(const AdamConfig& adam) {
+  g.adam.step(g.params.data(), g.grads.data(), adam.lr, adam);
 }
-void Dcgan::step_discriminator(const GanAdamConfig& adam) {
-  d.adam.step(d.params.data(), d.grads.data(), adam);
+void Dcgan::step_discriminator(const AdamConfig& adam) {
+  d.adam.step(d.params.data(), d.grads.data(), adam.lr, adam);
 }
 
 }  // namespace phase4::gan

@@ -49,7 +49,7 @@ struct ParamBlock {
   };
   std::vector<float> params, grads;
   std::vector<Tensor> tensors;
-  GanAdam adam{0};
+  Adam adam{0};
 
   int64_t add(const std::string& name, std::vector<int64_t> shape);  // returns the offset
   void finish();                                                     // allocates
@@ -72,8 +72,8 @@ class Dcgan : public GanModel {
                                       bool update_weights) override;
   void zero_generator_grads() override;
   void zero_discriminator_grads() override;
-  void step_generator(const GanAdamConfig& adam) override;
-  void step_discriminator(const GanAdamConfig& adam) override;
+  void step_generator(const AdamConfig& adam) override;
+  void step_discriminator(const AdamConfig& adam) override;
 
   ParamBlock g, d;
   // BatchNorm running averages (evaluation mode), per channel.

@@ -237,8 +237,8 @@ double train_evaluator(Evaluator& model, const common::ImageDataset& data,
   init_normal(model.out_w, 10 * F6, std::sqrt(1.0 / F6), rng);
 
   Evaluator grads;
-  GanAdam adam(static_cast<int64_t>(model.params.size()));
-  const GanAdamConfig adam_config{.lr = config.lr, .beta1 = 0.9f};
+  Adam adam(static_cast<int64_t>(model.params.size()));
+  const AdamConfig adam_config{.lr = config.lr, .beta1 = 0.9f};
   const int64_t n_train = data.train_x.dim(0);
   const int64_t B = std::min<int64_t>(config.batch_size, n_train);
   State st(B);
@@ -261,7 +261,7 @@ double train_evaluator(Evaluator& model, const common::ImageDataset& data,
       check_finite_loss(loss, step, "evaluator");
       std::fill(grads.params.begin(), grads.params.end(), 0.0f);
       backward(grads, st, model, batch_y.data(), N);
-      adam.step(model.params.data(), grads.params.data(), adam_config);
+      adam.step(model.params.data(), grads.params.data(), adam_config.lr, adam_config);
       ++step;
       if (bar)
         bar->update(step, "epoch " + std::to_string(epoch) + " loss " +

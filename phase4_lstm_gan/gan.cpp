@@ -147,7 +147,7 @@ Mlp::Mlp(std::vector<int64_t> sizes_, bool tanh_output_, float slope_)
   }
   params.assign(static_cast<size_t>(n), 0.0f);
   grads.assign(static_cast<size_t>(n), 0.0f);
-  adam = GanAdam(n);
+  adam = Adam(n);
 }
 
 void Mlp::init(common::Rng& rng) {
@@ -155,7 +155,7 @@ void Mlp::init(common::Rng& rng) {
     init_uniform(params.data() + w_at[l], sizes[l + 1] * sizes[l], sizes[l], rng);
     init_uniform(params.data() + b_at[l], sizes[l + 1], sizes[l], rng);
   }
-  adam = GanAdam(static_cast<int64_t>(params.size()));
+  adam = Adam(static_cast<int64_t>(params.size()));
 }
 
 void mlp_forward(MlpState& st, const Mlp& net, const float* in, int64_t N) {
@@ -278,11 +278,11 @@ void MlpGan::zero_generator_grads() {
 void MlpGan::zero_discriminator_grads() {
   std::fill(d.grads.begin(), d.grads.end(), 0.0f);
 }
-void MlpGan::step_generator(const GanAdamConfig& adam) {
-  g.adam.step(g.params.data(), g.grads.data(), adam);
+void MlpGan::step_generator(const AdamConfig& adam) {
+  g.adam.step(g.params.data(), g.grads.data(), adam.lr, adam);
 }
-void MlpGan::step_discriminator(const GanAdamConfig& adam) {
-  d.adam.step(d.params.data(), d.grads.data(), adam);
+void MlpGan::step_discriminator(const AdamConfig& adam) {
+  d.adam.step(d.params.data(), d.grads.data(), adam.lr, adam);
 }
 
 }  // namespace phase4::gan

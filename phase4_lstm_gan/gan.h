@@ -106,8 +106,8 @@ class GanModel {
 
   virtual void zero_generator_grads() = 0;
   virtual void zero_discriminator_grads() = 0;
-  virtual void step_generator(const GanAdamConfig& adam) = 0;
-  virtual void step_discriminator(const GanAdamConfig& adam) = 0;
+  virtual void step_generator(const AdamConfig& adam) = 0;
+  virtual void step_discriminator(const AdamConfig& adam) = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -116,7 +116,7 @@ class GanModel {
 struct GanTrainConfig {
   int epochs = 30;
   int64_t batch_size = 64;
-  GanAdamConfig adam{};  // lr 2e-4, beta1 0.5, beta2 0.999
+  AdamConfig adam = kDcganAdam;  // lr 2e-4, beta1 0.5, beta2 0.999
   uint64_t seed = 1;     // initialisation, shuffling, noise
   bool verbose = true;
 };
@@ -167,7 +167,7 @@ struct Mlp {
   float slope = 0.2f;
   std::vector<float> params, grads;
   std::vector<int64_t> w_at, b_at;  // offsets of each layer's W and b in params / grads
-  GanAdam adam{0};
+  Adam adam{0};
 
   Mlp(std::vector<int64_t> sizes, bool tanh_output, float slope);
   int64_t layers() const { return static_cast<int64_t>(sizes.size()) - 1; }
@@ -203,8 +203,8 @@ class MlpGan : public GanModel {
                                       bool update_weights) override;
   void zero_generator_grads() override;
   void zero_discriminator_grads() override;
-  void step_generator(const GanAdamConfig& adam) override;
-  void step_discriminator(const GanAdamConfig& adam) override;
+  void step_generator(const AdamConfig& adam) override;
+  void step_discriminator(const AdamConfig& adam) override;
 
   Mlp g, d;
 

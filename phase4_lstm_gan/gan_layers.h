@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "adam.h"
 #include "error.h"
 #include "matmul.h"
 #include "rng.h"
@@ -197,38 +198,10 @@ void transpose_backward(Real* d_src, const Real* d_dst, int64_t rows, int64_t co
 }
 
 // ---------------------------------------------------------------------------
-// Adam (Kingma and Ba 2015) with the DCGAN settings: lr 2e-4, beta1 0.5 (Radford et al.
-// found the default 0.9 "resulted in training oscillation and instability").
-//   m = beta1 m + (1 - beta1) g          v = beta2 v + (1 - beta2) g^2
-//   m_hat = m / (1 - beta1^t)            v_hat = v / (1 - beta2^t)
-//   w = w - lr m_hat / (sqrt(v_hat) + eps)
-// Copied from phase3_cnn_rnn/adam.h (renamed GanAdam: the LSTM half has its own Adam).
-struct GanAdamConfig {
-  float lr = 2e-4f;
-  float beta1 = 0.5f;
-  float beta2 = 0.999f;
-  float eps = 1e-8f;
-};
-
-struct GanAdam {
-  explicit GanAdam(int64_t n) : m(static_cast<size_t>(n)), v(static_cast<size_t>(n)) {}
-  void step(float* w, const float* grad, const GanAdamConfig& c) {
-    ++t;
-    const float correction1 = 1.0f - std::pow(c.beta1, static_cast<float>(t));
-    const float correction2 = 1.0f - std::pow(c.beta2, static_cast<float>(t));
-    const int64_t n = static_cast<int64_t>(m.size());
-    for (int64_t i = 0; i < n; ++i) {
-      const size_t k = static_cast<size_t>(i);
-      m[k] = c.beta1 * m[k] + (1.0f - c.beta1) * grad[i];
-      v[k] = c.beta2 * v[k] + (1.0f - c.beta2) * grad[i] * grad[i];
-      const float m_hat = m[k] / correction1;
-      const float v_hat = v[k] / correction2;
-      w[i] -= c.lr * m_hat / (std::sqrt(v_hat) + c.eps);
-    }
-  }
-  std::vector<float> m, v;  // first and second moment, one per parameter
-  int64_t t = 0;            // steps taken (for the bias correction)
-};
+// Adam with the DCGAN settings: lr 2e-4, beta1 0.5 (Radford et al. found the default 0.9
+// "resulted in training oscillation and instability"). The optimiser itself is the LSTM
+// half's (adam.h, copied from phase 3): one Adam for the whole phase.
+inline constexpr AdamConfig kDcganAdam{.lr = 2e-4f, .beta1 = 0.5f, .beta2 = 0.999f, .eps = 1e-8f};
 
 // Throws common::Error naming the step and suggesting a lower --lr when a loss is NaN or Inf.
 inline void check_finite_loss(double loss, int64_t step, const std::string& what) {
