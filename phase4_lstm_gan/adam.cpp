@@ -1,7 +1,10 @@
-// phase4_lstm_gan/adam.cpp -- see adam.h. Copied from phase3_cnn_rnn/adam.cpp.
+// phase4_lstm_gan/adam.cpp -- see adam.h. Copied from phase3_cnn_rnn/adam.cpp; the step is
+// vectorised and split over the threads here (the same arithmetic).
 #include "adam.h"
 
 #include <cmath>
+
+#include "thread_pool.h"
 
 namespace phase4 {
 
@@ -19,19 +22,33 @@ float clip_grad_norm(float* grad, int64_t n, float max_norm) {
   return norm;
 }
 
+// The update is elementwise, so it is split over the threads in fixed chunks (each weight
+// gets the same arithmetic whoever runs it: the result never depends on the thread count).
+// The loop reads through __restrict pointers: through m[k] and v[k] of a std::vector the
+// compiler must assume that w, grad, m and v may overlap and would keep it scalar; with the
+// promise it vectorises (sqrt and division are exact in vector form, so the bits are the
+// same). On the MLP GAN's 1.1 M parameters the scalar loop was 15% of a training step.
 void Adam::step(float* w, const float* grad, float lr, const AdamConfig& c) {
   ++t;
   const float correction1 = 1.0f - std::pow(c.beta1, static_cast<float>(t));
   const float correction2 = 1.0f - std::pow(c.beta2, static_cast<float>(t));
-  const int64_t n = static_cast<int64_t>(m.size());
-  for (int64_t i = 0; i < n; ++i) {
-    const size_t k = static_cast<size_t>(i);
-    m[k] = c.beta1 * m[k] + (1.0f - c.beta1) * grad[i];
-    v[k] = c.beta2 * v[k] + (1.0f - c.beta2) * grad[i] * grad[i];
-    const float m_hat = m[k] / correction1;
-    const float v_hat = v[k] / correction2;
-    w[i] -= lr * m_hat / (std::sqrt(v_hat) + c.eps);
-  }
+  const float beta1 = c.beta1, beta2 = c.beta2, eps = c.eps;
+  float* m_all = m.data();
+  float* v_all = v.data();
+  constexpr int64_t kGrain = 1 << 16;  // weights per chunk: below this one thread is faster
+  common::parallel_for(0, static_cast<int64_t>(m.size()), kGrain, [=](int64_t lo, int64_t hi) {
+    float* __restrict wr = w;
+    const float* __restrict g = grad;
+    float* __restrict mr = m_all;
+    float* __restrict vr = v_all;
+    for (int64_t i = lo; i < hi; ++i) {
+      mr[i] = beta1 * mr[i] + (1.0f - beta1) * g[i];
+      vr[i] = beta2 * vr[i] + (1.0f - beta2) * g[i] * g[i];
+      const float m_hat = mr[i] / correction1;
+      const float v_hat = vr[i] / correction2;
+      wr[i] -= lr * m_hat / (std::sqrt(v_hat) + eps);
+    }
+  });
 }
 
 }  // namespace phase4
