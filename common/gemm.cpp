@@ -416,22 +416,39 @@ void micro_kernel(int64_t kc, const float* __restrict a, int64_t a_row, int64_t 
 
 // One thread's share of a depth block: rows [m_begin, m_end) of C against B's micro-panels
 // [panel_begin, panel_end). `b_panel(panel)` gives the panel's first row and row stride.
+//
+// A packed micro-panel of A serves one tile per panel of B. When there are only a few panels
+// (C has at most kInPlaceAPanels * NR columns: the 65 logits of a character model, the 64
+// inputs of an embedding's gradient), packing A costs about as much as the products it feeds
+// (a copy of all of A, read from far caches, for 2-3 tiles each), so whole micro-panels of A are
+// read in place: the micro-kernel broadcasts its MR values from op(A)'s own rows (any strides
+// work). Only the last micro-panel, when op(A) ends inside it, is packed (its zero padding keeps
+// the kernel from reading past A). The sums are the same, in the same order: the bits do not
+// change.
+constexpr int64_t kInPlaceAPanels = 3;
+
 template <typename PanelOfB>
 void multiply_block(const Operand& a, int64_t m_begin, int64_t m_end, int64_t p0, int64_t kc,
                     const PanelOfB& b_panel, int64_t nc, int64_t panel_begin, int64_t panel_end,
                     float alpha, float beta, float* c, int64_t row_stride, int64_t col_stride) {
   thread_local AlignedBuffer packed_a_buffer;
   float* packed_a = packed_a_buffer.get(static_cast<size_t>(MC * kc));
+  const bool a_in_place = panel_end - panel_begin <= kInPlaceAPanels;
   for (int64_t i0 = m_begin; i0 < m_end; i0 += MC) {
     const int64_t mc = std::min(MC, m_end - i0);
-    pack_a(a, i0, mc, p0, kc, packed_a);
+    const int64_t whole = a_in_place ? mc / MR * MR : 0;  // rows read in place
+    pack_a(a, i0 + whole, mc - whole, p0, kc, packed_a + whole * kc);
     for (int64_t panel = panel_begin; panel < panel_end; ++panel) {
       const int64_t jr = panel * NR;
       const auto [b, b_row] = b_panel(panel);
       for (int64_t ir = 0; ir < mc; ir += MR) {
         const CTile tile{c + (i0 + ir) * row_stride + jr * col_stride, row_stride, col_stride,
                          std::min(MR, mc - ir), std::min(NR, nc - jr)};
-        micro_kernel(kc, packed_a + ir * kc, 1, MR, b, b_row, alpha, beta, tile);
+        if (ir < whole)
+          micro_kernel(kc, a.ptr(i0 + ir, p0), a.row_step(), a.col_step(), b, b_row, alpha, beta,
+                       tile);
+        else
+          micro_kernel(kc, packed_a + ir * kc, 1, MR, b, b_row, alpha, beta, tile);
       }
     }
   }
