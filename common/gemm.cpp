@@ -294,11 +294,16 @@ void pack_a(const Operand& a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, fl
       copy_transposed<std::min(MR, kLanes)>(a.data + (i0 + ir) * a.ld + p0, a.ld, rows, kc, dst,
                                             MR);
     } else {
-      // A is stored transposed: op(A)[i][p] = A[p][i], so MR consecutive i are contiguous.
-      for (int64_t p = 0; p < kc; ++p) {
-        const float* src = a.data + (p0 + p) * a.ld + i0 + ir;
-        for (int64_t r = 0; r < rows; ++r) dst[p * MR + r] = src[r];
-      }
+      // A is stored transposed: op(A)[i][p] = A[p][i], so MR consecutive i are contiguous:
+      // a whole micro-panel copies one MR-float block per p (a fixed-size memcpy, one vector
+      // load and store; the loop over a variable row count was scalar).
+      const float* src = a.data + p0 * a.ld + i0 + ir;
+      if (rows == MR)
+        for (int64_t p = 0; p < kc; ++p)
+          std::memcpy(dst + p * MR, src + p * a.ld, sizeof(float) * MR);
+      else
+        for (int64_t p = 0; p < kc; ++p)
+          for (int64_t r = 0; r < rows; ++r) dst[p * MR + r] = src[p * a.ld + r];
     }
     for (int64_t r = rows; r < MR; ++r)
       for (int64_t p = 0; p < kc; ++p) dst[p * MR + r] = 0.0f;
@@ -345,7 +350,8 @@ void micro_kernel_vectors(int64_t kc, const float* __restrict a, int64_t a_row, 
   for (int64_t p = 0; p < kc; ++p) {
     const float* ap = a + p * a_col;
     Vec bp[W];  // row p of B: W vectors
-    AIJ_UNROLL for (int64_t v = 0; v < W; ++v) bp[v] = load_vec_in_register(b + p * b_row + v * kLanes);
+    AIJ_UNROLL for (int64_t v = 0; v < W; ++v) bp[v] =
+        load_vec_in_register(b + p * b_row + v * kLanes);
     AIJ_UNROLL for (int64_t i = 0; i < MR; ++i) {
       const float ai = ap[i * a_row];  // broadcast to every lane by the product below
       AIJ_UNROLL for (int64_t v = 0; v < W; ++v) acc[i][v] += ai * bp[v];
@@ -593,7 +599,8 @@ void narrow_kernel(int64_t kc, const float* __restrict a, int64_t a_row, int64_t
   Vec acc[R][V] = {};
   for (int64_t p = 0; p < kc; ++p) {
     Vec bp[V];
-    AIJ_UNROLL for (int64_t v = 0; v < V; ++v) bp[v] = load_vec_in_register(b + (p * V + v) * kLanes);
+    AIJ_UNROLL for (int64_t v = 0; v < V; ++v) bp[v] =
+        load_vec_in_register(b + (p * V + v) * kLanes);
     AIJ_UNROLL for (int64_t i = 0; i < R; ++i) {
       const float ai = a[i * a_row + p * a_col];
       AIJ_UNROLL for (int64_t v = 0; v < V; ++v) acc[i][v] += ai * bp[v];

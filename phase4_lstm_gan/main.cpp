@@ -19,7 +19,7 @@
 // The GAN half (Goodfellow et al. 2014; DCGAN, Radford et al. 2015; conditional GAN, Mirza and
 // Osindero 2014), in this order:
 //   gan_layers.h        linear, LeakyReLU, tanh, sigmoid + binary cross-entropy from logits,
-//                       Adam (its own copies, in namespace phase4::gan)
+//                       the DCGAN settings of Adam (adam.h), in namespace phase4::gan
 //   gan.h/.cpp          the game: both losses, alternating updates; the MLP GAN and the cGAN
 //   deconv.h            the transposed convolution: plain loops, then im2col/col2im
 //   batchnorm.h         batch normalisation per channel

@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh                  # every target for 60 seconds
 #   scripts/fuzz.sh idx 600          # one target for 10 minutes
-#   scripts/fuzz.sh all 20           # every target for 20 seconds (what .ci/run does)
+#   scripts/fuzz.sh all 10           # every target for 10 seconds (what .ci/run does)
 #   scripts/fuzz.sh --list           # the target names
 #
 # Targets: one per loader (fuzz/fuzz_NAME.cpp). Each run starts from the committed seeds in

@@ -10,8 +10,13 @@
 #      phase 1's unit tests are built and run -- building them all a third time with the
 #      same compiler would test the compiler, not the generator, and cost CI minutes.
 #
-#   scripts/portability.sh            # both
-#   scripts/portability.sh libcxx     # just one: libcxx or makefiles
+#   scripts/portability.sh                    # both
+#   scripts/portability.sh libcxx             # just one: libcxx or makefiles
+#   scripts/portability.sh libcxx --sanitize  # clang + libc++ with AddressSanitizer and
+#                                             # UndefinedBehaviorSanitizer (-O1): what .ci/run
+#                                             # runs, one build for three checks
+#   scripts/portability.sh --have-libcxx      # exit 0 when clang + libc++ are (or could be
+#                                             # made) available, 1 otherwise; builds nothing
 #
 # The unit tests need no dataset: both builds point AIJ_DATA_DIR at an empty folder and run
 # with CI=true, so a unit test that needs data fails here instead of skipping. Missing tools
@@ -21,11 +26,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 which=${1:-all}
+sanitize=false
+[[ ${2:-} == --sanitize ]] && sanitize=true
 case $which in
-  all | libcxx | makefiles) ;;
+  all | libcxx | makefiles | --have-libcxx) ;;
   -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
   *) die "unknown configuration '$which' (expected libcxx, makefiles or nothing for both)" ;;
 esac
+[[ -z ${2:-} || ${2:-} == --sanitize ]] || die "unknown option '${2}' (expected --sanitize)"
 
 ensure_build_tools
 cd "$AIJ_ROOT"
@@ -55,19 +63,32 @@ libcxx_tools_present() {
 int main() {}' | clang++ -stdlib=libc++ -x c++ - -o /dev/null 2>/dev/null
 }
 
-if [[ $which == all || $which == libcxx ]]; then
+ensure_libcxx() {  # installs clang + libc++ when missing and we may; 0 when they are there
   if ! libcxx_tools_present && can_apt_install; then
     apt_install clang libc++-dev libc++abi-dev googletest || warn "could not install clang + libc++"
   fi
-  if libcxx_tools_present; then
-    configure_build_test clang-libcxx unit_tests . -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-      -DCMAKE_CXX_FLAGS=-stdlib=libc++ -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++ \
-      -DAIJ_GTEST_SOURCE_DIR=/usr/src/googletest
+  libcxx_tools_present
+}
+if [[ $which == --have-libcxx ]]; then
+  ensure_libcxx
+  exit
+fi
+if [[ $which == all || $which == libcxx ]]; then
+  if ensure_libcxx; then
+    name=clang-libcxx
+    extra=()
+    if $sanitize; then
+      # -O1: the sanitizers' own advice, and a much shorter build than -O3.
+      name=clang-libcxx-asan
+      extra=(-DAIJ_SANITIZE=ON "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG")
+    fi
+    configure_build_test $name unit_tests . -G Ninja -DCMAKE_C_COMPILER=clang \
+      -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS=-stdlib=libc++ \
+      -DCMAKE_EXE_LINKER_FLAGS=-stdlib=libc++ -DAIJ_GTEST_SOURCE_DIR=/usr/src/googletest "${extra[@]}"
   else
     warn "skipping clang + libc++: needs clang++, libc++ and /usr/src/googletest (apt-get install clang libc++-dev libc++abi-dev googletest)"
   fi
 fi
-
 if [[ $which == all || $which == makefiles ]]; then
   if have make; then
     configure_build_test makefiles \
