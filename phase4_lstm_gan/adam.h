@@ -1,5 +1,5 @@
-// phase4_lstm_gan/adam.h -- the optimiser of every model in this phase: gradient-norm clipping and Adam.
-// Copied from phase3_cnn_rnn/adam.h (its step runs vectorised on all threads here: adam.cpp).
+// phase4_lstm_gan/adam.h -- the optimiser of every model in this phase: gradient-norm clipping and
+// Adam. Copied from phase3_cnn_rnn/adam.h (its step runs vectorised on all threads here: adam.cpp).
 #pragma once
 
 #include <cstddef>

@@ -117,7 +117,7 @@ struct GanTrainConfig {
   int epochs = 30;
   int64_t batch_size = 64;
   AdamConfig adam = kDcganAdam;  // lr 2e-4, beta1 0.5, beta2 0.999
-  uint64_t seed = 1;     // initialisation, shuffling, noise
+  uint64_t seed = 1;             // initialisation, shuffling, noise
   bool verbose = true;
 };
 
