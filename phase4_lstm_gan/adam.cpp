@@ -35,7 +35,7 @@ void Adam::step(float* w, const float* grad, float lr, const AdamConfig& c) {
   const float beta1 = c.beta1, beta2 = c.beta2, eps = c.eps;
   float* m_all = m.data();
   float* v_all = v.data();
-  constexpr int64_t kGrain = 1 << 16;  // weights per chunk: below this one thread is faster
+  constexpr int64_t kGrain = 1 << 16;  // weights per chunk: large enough to pay for a hand-off
   common::parallel_for(0, static_cast<int64_t>(m.size()), kGrain, [=](int64_t lo, int64_t hi) {
     float* __restrict wr = w;
     const float* __restrict g = grad;

@@ -203,9 +203,7 @@ def main():
     ty = torch.tensor(vy_, dtype=torch.long)
 
     gan = {"threads": torch.get_num_threads()}
-    if args.bench_only:
-        args.model = "bench"
-    else:
+    if not args.bench_only:
         evaluator, acc = train_evaluator(x, y, tx, ty, 3 if q else 4)
         gan["evaluator_test_accuracy"] = acc
         gan["real"] = scores(evaluator, tx[:1000])
@@ -223,7 +221,7 @@ def main():
             print(name, s, flush=True)
 
     bench = {}
-    if args.model in ("all", "bench"):
+    if args.model == "all" or args.bench_only:
         for key, name, n in [("mlp_gan_epoch", "mlp", 640 if q else 8000),
                              ("dcgan_epoch", "dcgan", 640 if q else 10000)]:
             model = MlpGan() if name == "mlp" else Dcgan()
